@@ -1,0 +1,87 @@
+# payback: build, run, test.  `make run` and `make test` install the Debian
+# packages they need (only those missing: checked with dpkg -s), then build.
+#
+# Switches (override on the command line):
+#   OPT=-O2 -g        optimisation and debug flags
+#   SANITIZE=address,undefined   a sanitizer build (in build-san/)
+#   CFLAGS=...        appended to the compiler flags
+MPI ?= 0
+OPT ?= -O2 -g
+BUILD ?= build$(if $(SANITIZE),-san)
+SAN := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
+PKGS := hdf5-serial gsl yaml-0.1
+PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -fopenmp $(SAN) -Iinclude -I$(BUILD) \
+  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm
+PYTHON := /usr/bin/python3
+
+# Debian packages: to build, and in addition to test.
+DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev
+DEPS_TEST := $(DEPS_BUILD) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
+  python3-xarray python3-netcdf4 netcdf-bin
+
+SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
+OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libpayback.a
+TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
+
+.PHONY: all run test asan clean deps deps-test check valgrind FORCE
+all: payback
+
+payback: $(BUILD)/payback
+	cp $< $@
+
+$(BUILD):
+	mkdir -p $@
+
+$(BUILD)/%.o: sim/%.c Makefile | $(BUILD)
+	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/output.o: $(BUILD)/buildinfo.h
+
+# Compiler, flags and commit, in every result file (root attribute `build`).
+$(BUILD)/buildinfo.h: FORCE | $(BUILD)
+	@printf '#define PB_BUILD "%s | %s | %s"\n' "$$($(CC) --version | head -n1)" '$(OPT) $(SAN) $(CFLAGS)' \
+	  "$$(git describe --always --dirty 2>/dev/null || echo unknown)" > $@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+
+$(LIB): $(OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/payback: $(BUILD)/main.o $(LIB)
+	$(CC) -o $@ $^ $(PB_LIBS) $(LDFLAGS)
+
+$(BUILD)/test_%: tests/test_%.c tests/testutil.h $(LIB) Makefile
+	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -Itests -o $@ $< $(LIB) $(PB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
+
+-include $(wildcard $(BUILD)/*.d)
+
+deps:
+	@./tests/deps.sh $(DEPS_BUILD)
+
+deps-test:
+	@./tests/deps.sh $(DEPS_TEST)
+
+run: deps
+	$(MAKE) payback
+	./payback run scenarios/baseline.yaml --deterministic
+
+check: payback $(TESTS)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) ./tests/run.sh
+
+asan:
+	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" $(BUILD:build%=build-san)/payback
+
+# The whole suite: the normal build, the same suite under ASan+UBSan, and a
+# deterministic run under valgrind.  Ends with "N passed, N failed".
+test: deps-test
+	$(MAKE) payback $(TESTS)
+	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" BUILD=build-san build-san/payback \
+	  $(patsubst build/%,build-san/%,$(TESTS))
+	@PYTHON=$(PYTHON) ./tests/all.sh
+
+clean:
+	rm -rf build build-san payback results/*.h5 results/*.part*
+
+FORCE:

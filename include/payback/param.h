@@ -1,0 +1,78 @@
+/* param.h: model parameters, which are either a number or a distribution
+ * (model.md §2), with their means, supports and domain checks.
+ *
+ * A pb_param is a plain value type (no heap memory): copying it is fine.
+ * Drawing from a parameter is the business of draws.h. */
+#ifndef PB_PARAM_H
+#define PB_PARAM_H
+
+#include <stdbool.h>
+
+#include "payback/error.h"
+
+typedef enum {
+    PB_DIST_FIXED = 0,
+    PB_DIST_NORMAL,     /* v = mean, sd, min, max (min/max = -inf/+inf if absent) */
+    PB_DIST_LOGNORMAL,  /* v = mean, sd of the variable itself (not of its log) */
+    PB_DIST_UNIFORM,    /* v = min, max */
+    PB_DIST_TRIANGULAR, /* v = min, mode, max */
+    PB_DIST_PERT,       /* v = min, mode, max; Beta-PERT with lambda = 4 */
+    PB_DIST_BETA,       /* v = a, b, min (0), max (1) */
+    PB_DIST_GAMMA,      /* v = shape, scale */
+    PB_DIST_DISCRETE,   /* values[n], p[n] */
+    PB_N_DIST
+} pb_dist;
+
+#define PB_MAX_DISCRETE 64
+
+typedef struct {
+    pb_dist dist;
+    double v[4];                      /* see pb_dist; v[0] is the value of a fixed one */
+    int n;                            /* discrete: number of values */
+    double values[PB_MAX_DISCRETE];
+    double p[PB_MAX_DISCRETE];
+    bool per_year;                    /* drawn afresh each year (model.md §2) */
+    bool set;                         /* given in the file or by --set (not a default) */
+    pb_loc loc;                       /* where the value was written; line 0 for defaults */
+} pb_param;
+
+/* An interval a parameter's values must lie in (model.md §2 "Domains"). */
+typedef struct {
+    double lo, hi;
+    bool lo_open, hi_open;
+    const char *text; /* how the domain is written in messages, e.g. "in (0, 1]" */
+} pb_domain;
+
+/* Name of a distribution as written in scenario files ("pert"), and back.
+ * pb_dist_from_name returns PB_N_DIST for an unknown name. */
+const char *pb_dist_name(pb_dist d);
+pb_dist pb_dist_from_name(const char *name);
+
+/* A fixed parameter holding x. */
+pb_param pb_param_fixed(double x);
+
+/* The mean of model.md §2's table, each evaluated as written there (sum
+ * first, then divide), so that integer-valued means are exact.  For a
+ * discrete law it is the value of largest p (first on ties).  Assumes the
+ * parameter passed pb_param_check. */
+double pb_param_mean(const pb_param *p);
+
+/* The closed support [lo, hi] of the law; lo_open/hi_open mark ends that
+ * are not attained (0 for lognormal and gamma, infinite ends). */
+void pb_param_support(const pb_param *p, double *lo, double *hi, bool *lo_open, bool *hi_open);
+
+/* Checks the distribution's own parameters (sd >= 0, min <= mode <= max,
+ * p summing to 1, ...).  On failure writes a message "found ...; expected ..."
+ * into msg (size len) and returns false. */
+bool pb_param_check(const pb_param *p, char *msg, int len);
+
+/* True if every value of the support lies in the domain. */
+bool pb_param_in_domain(const pb_param *p, const pb_domain *d);
+
+/* Rounds a year-valued draw to the nearest integer, halves up (model.md §2). */
+double pb_round_year(double x);
+
+/* Writes a short description of the law into buf, e.g. "pert(0.08, 0.1, 0.13)". */
+void pb_param_describe(const pb_param *p, char *buf, int len);
+
+#endif

@@ -1,0 +1,68 @@
+/* stats.h: the statistics of model.md §9 over a set of paths, laid out as
+ * the output file's /summary and /metrics groups (interfaces.md §3).
+ *
+ * pb_summary is the hand-off between statistics and output: the kernel (or
+ * pb_summary_exact) fills it, output.c writes and prints it, and reads it
+ * back for `payback summary`.  Arrays are row-major: a per-year-and-quantile
+ * array is [n_years][n_quantiles]. */
+#ifndef PB_STATS_H
+#define PB_STATS_H
+
+#include <stdint.h>
+
+#include "payback/path.h"
+
+#define PB_Z95 1.959964 /* two-sided 95 % normal quantile, model.md §9 */
+
+typedef struct {
+    double *mean, *sd, *se;          /* [n_years] */
+    double *q, *q_lo, *q_hi;         /* [n_years * n_quantiles] */
+} pb_series_stats;
+
+typedef struct {
+    double mean, sd, se;             /* year metrics: over paths with an event (NaN if none); irr: over paths with one root */
+    double *q, *q_lo, *q_hi;         /* [n_quantiles]; year metrics type 1, +inf = never */
+    int64_t never;                   /* year metrics: paths with no event */
+    int64_t *hist;                   /* year metrics: [n_years] paths whose event fell in each year; else NULL */
+} pb_metric_stats;
+
+typedef struct {
+    int start, n_years, n_quantiles;
+    double *quantiles;               /* [n_quantiles] levels, strictly increasing */
+    int64_t n;                       /* finite paths used */
+    int64_t nonfinite;               /* paths excluded (model.md §9) */
+    pb_series_stats series[PB_N_SERIES];
+    double *p_closed[PB_N_METHODS];  /* [n_years] P(G^m_t <= 0) */
+    double *p_closed_lo[PB_N_METHODS], *p_closed_hi[PB_N_METHODS]; /* Wilson 95 % */
+    pb_metric_stats metric[PB_N_METRICS];
+    int64_t irr_none, irr_multiple;
+} pb_summary;
+
+/* Allocates a zeroed summary.  NULL (after pb_raise) when out of memory. */
+pb_summary *pb_summary_alloc(int start, int n_years, int n_quantiles, const double *quantiles);
+void pb_summary_free(pb_summary *s); /* accepts NULL */
+
+/* The quantile levels a run reports: the scenario's levels together with
+ * 0.10, 0.50 and 0.90 (the summary table's), sorted, without repeats.
+ * Writes at most PB_MAX_QUANTILES + 3 levels into out and returns the count. */
+int pb_report_quantiles(const pb_scenario *sc, double *out);
+
+/* Exact statistics of n stored paths (their series and metrics copied into
+ * `series` [n][PB_N_SERIES * n_years] and `metric` [n][PB_N_METRICS], with
+ * irr_kind[n] and nonfinite[n]), by sorting.  Used for deterministic runs and
+ * as the reference for streaming statistics.  Returns PB_OK or PB_ENOMEM. */
+pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const double *metric,
+                           const unsigned char *irr_kind, const unsigned char *nonfinite);
+
+/* Type 7 quantile (Hyndman-Fan; NumPy's default) of sorted x[0..n-1]. */
+double pb_quantile_type7(const double *sorted, int64_t n, double p);
+/* Type 1 (inverse empirical CDF) of sorted x[0..n-1]. */
+double pb_quantile_type1(const double *sorted, int64_t n, double p);
+/* 1-based ranks of the order statistics bounding a 95 % interval for the
+ * p-quantile of n values (model.md §9), clamped to 1..n. */
+void pb_quantile_ci_ranks(int64_t n, double p, int64_t *lo, int64_t *hi);
+/* Wilson 95 % interval for k successes in n trials; with n = 1 the interval
+ * is the value itself (model.md §9). */
+void pb_wilson(int64_t k, int64_t n, double *lo, double *hi);
+
+#endif

@@ -1,0 +1,556 @@
+/* output.c: HDF5 result file, summary table, and reading a result back.
+ *
+ * Layout (interfaces.md §3): root attributes; /summary with its own
+ * dimension scales year[H] and quantile[Q]; /metrics with its own.  Each
+ * group has its own scales because a scale shared across groups breaks
+ * ncdump and xarray.  Every dataset has `units` and `long_name`. */
+#include "payback/output.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "buildinfo.h"
+
+const char *pb_build_string(void) { return PB_BUILD; }
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                              */
+
+typedef struct {
+    hid_t grp;
+    hid_t year, quantile;   /* this group's dimension scales */
+    int H, Q;
+    pb_status st;
+    const char *path;
+} h5w;
+
+static herr_t attr_str(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
+    herr_t rc = -1;
+    if (type < 0 || space < 0) goto done;
+    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) goto done;
+    if ((attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    rc = H5Awrite(attr, type, &value);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    return rc;
+}
+
+static herr_t attr_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, size_t n, const void *v)
+{
+    hsize_t dim = n;
+    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL), attr = H5I_INVALID_HID;
+    herr_t rc = -1;
+    if (space < 0) goto done;
+    if ((attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    rc = H5Awrite(attr, mem_type, v);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
+static hid_t tracked_gcpl(void)
+{
+    hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+    if (p >= 0 && (H5Pset_link_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+                   H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
+/* Dimensions of a dataset: none (scalar), year, quantile, or year x quantile. */
+enum { D_SCALAR, D_YEAR, D_Q, D_YEAR_Q };
+
+/* Writes one dataset with its units and long_name and attaches scales. */
+static void write_ds(h5w *w, const char *name, int dims, bool is_int, const void *data,
+                     const char *units, const char *long_name, bool year_valued)
+{
+    if (w->st != PB_OK) return;
+    hsize_t shape[2];
+    int rank = 0;
+    hid_t scales[2];
+    if (dims == D_YEAR || dims == D_YEAR_Q) { shape[rank] = (hsize_t)w->H; scales[rank++] = w->year; }
+    if (dims == D_Q || dims == D_YEAR_Q) { shape[rank] = (hsize_t)w->Q; scales[rank++] = w->quantile; }
+    hid_t space = rank ? H5Screate_simple(rank, shape, NULL) : H5Screate(H5S_SCALAR), dset = H5I_INVALID_HID;
+    hid_t ftype = is_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, mtype = is_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
+    bool ok = false;
+    if (space < 0) goto done;
+    if ((dset = H5Dcreate2(w->grp, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    if (H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) goto done;
+    if (attr_str(dset, "units", units) < 0 || attr_str(dset, "long_name", long_name) < 0) goto done;
+    if (year_valued && attr_str(dset, "never", "+inf means no such year within the horizon (ranks after every year)") < 0) goto done;
+    for (int k = 0; k < rank; k++)
+        if (H5DSattach_scale(dset, scales[k], (unsigned)k) < 0) goto done;
+    ok = true;
+done:
+    if (dset >= 0) H5Dclose(dset);
+    if (space >= 0) H5Sclose(space);
+    if (!ok) w->st = pb_raise(PB_EIO, NULL, "cannot write dataset '%s' to '%s'", name, w->path);
+}
+
+/* Creates a group with its own year and quantile scales. */
+static bool open_group(h5w *w, hid_t file, const char *name, const pb_summary *s)
+{
+    hid_t gcpl = tracked_gcpl();
+    w->grp = w->year = w->quantile = H5I_INVALID_HID;
+    w->H = s->n_years;
+    w->Q = s->n_quantiles;
+    if (gcpl < 0) return false;
+    w->grp = H5Gcreate2(file, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    H5Pclose(gcpl);
+    if (w->grp < 0) return false;
+    int years[PB_MAX_YEARS];
+    for (int t = 0; t < s->n_years; t++) years[t] = s->start + t;
+    hsize_t hn = (hsize_t)s->n_years, qn = (hsize_t)s->n_quantiles;
+    hid_t sp = H5Screate_simple(1, &hn, NULL);
+    if (sp < 0) return false;
+    w->year = H5Dcreate2(w->grp, "year", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(sp);
+    if (w->year < 0 || H5Dwrite(w->year, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) < 0 ||
+        H5DSset_scale(w->year, "year") < 0 || attr_str(w->year, "units", "calendar year") < 0 ||
+        attr_str(w->year, "long_name", "calendar year (flows over the year, stocks at its end)") < 0)
+        return false;
+    sp = H5Screate_simple(1, &qn, NULL);
+    if (sp < 0) return false;
+    w->quantile = H5Dcreate2(w->grp, "quantile", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(sp);
+    if (w->quantile < 0 || H5Dwrite(w->quantile, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->quantiles) < 0 ||
+        H5DSset_scale(w->quantile, "quantile") < 0 || attr_str(w->quantile, "units", "1") < 0 ||
+        attr_str(w->quantile, "long_name", "quantile level (probability)") < 0)
+        return false;
+    return true;
+}
+
+static void close_group(h5w *w)
+{
+    if (w->quantile >= 0) H5Dclose(w->quantile);
+    if (w->year >= 0) H5Dclose(w->year);
+    if (w->grp >= 0) H5Gclose(w->grp);
+    w->grp = w->year = w->quantile = H5I_INVALID_HID;
+}
+
+static void write_summary_group(h5w *w, const pb_summary *s)
+{
+    char name[96], ln[256];
+    for (int k = 0; k < PB_N_SERIES; k++) {
+        const pb_field_info *fi = &pb_series_info[k];
+        const pb_series_stats *ss = &s->series[k];
+        static const char *const what[6] = {"mean of", "standard deviation of", "standard error of the mean of",
+                                             "quantile of", "lower bound of the 95 % interval of the quantile of",
+                                             "upper bound of the 95 % interval of the quantile of"};
+        static const char *const suffix[6] = {"mean", "sd", "se", "q", "q_lo", "q_hi"};
+        const double *data[6] = {ss->mean, ss->sd, ss->se, ss->q, ss->q_lo, ss->q_hi};
+        for (int j = 0; j < 6; j++) {
+            snprintf(name, sizeof name, "%s_%s", fi->name, suffix[j]);
+            snprintf(ln, sizeof ln, "%s %s", what[j], fi->long_name);
+            write_ds(w, name, j < 3 ? D_YEAR : D_YEAR_Q, false, data[j], fi->units, ln, false);
+        }
+    }
+    for (int m = 0; m < PB_N_METHODS; m++) {
+        static const char *const what[3] = {"probability that the gap is closed (G <= 0)",
+                                             "lower bound of the 95 % Wilson interval of the probability that the gap is closed",
+                                             "upper bound of the 95 % Wilson interval of the probability that the gap is closed"};
+        static const char *const suffix[3] = {"", "_lo", "_hi"};
+        const double *data[3] = {s->p_closed[m], s->p_closed_lo[m], s->p_closed_hi[m]};
+        for (int j = 0; j < 3; j++) {
+            snprintf(name, sizeof name, "p_gap_closed_%s%s", pb_method_names[m], suffix[j]);
+            snprintf(ln, sizeof ln, "%s, %s", what[j], pb_method_names[m]);
+            write_ds(w, name, D_YEAR, false, data[j], "1", ln, false);
+        }
+    }
+    write_ds(w, "nonfinite_paths", D_SCALAR, true, &s->nonfinite, "paths",
+             "paths excluded from every statistic for a NaN or infinite value", false);
+    write_ds(w, "paths_used", D_SCALAR, true, &s->n, "paths", "paths that every statistic covers", false);
+}
+
+static void write_metrics_group(h5w *w, const pb_summary *s)
+{
+    char name[96], ln[320];
+    for (int k = 0; k < PB_N_METRICS; k++) {
+        const pb_field_info *fi = &pb_metric_info[k];
+        const pb_metric_stats *ms = &s->metric[k];
+        bool yv = pb_metric_is_year(k);
+        const char *over = yv ? " (over paths with such a year)" : k == PB_M_IRR ? " (over paths with exactly one root)" : "";
+        snprintf(name, sizeof name, "%s_mean", fi->name);
+        snprintf(ln, sizeof ln, "mean of %s%s", fi->long_name, over);
+        write_ds(w, name, D_SCALAR, false, &ms->mean, fi->units, ln, false);
+        snprintf(name, sizeof name, "%s_sd", fi->name);
+        snprintf(ln, sizeof ln, "standard deviation of %s%s", fi->long_name, over);
+        write_ds(w, name, D_SCALAR, false, &ms->sd, fi->units, ln, false);
+        snprintf(name, sizeof name, "%s_se", fi->name);
+        snprintf(ln, sizeof ln, "standard error of the mean of %s%s", fi->long_name, over);
+        write_ds(w, name, D_SCALAR, false, &ms->se, fi->units, ln, false);
+        static const char *const what[3] = {"quantile of", "lower bound of the 95 % interval of the quantile of",
+                                             "upper bound of the 95 % interval of the quantile of"};
+        static const char *const suffix[3] = {"q", "q_lo", "q_hi"};
+        const double *data[3] = {ms->q, ms->q_lo, ms->q_hi};
+        for (int j = 0; j < 3; j++) {
+            snprintf(name, sizeof name, "%s_%s", fi->name, suffix[j]);
+            snprintf(ln, sizeof ln, "%s %s%s", what[j], fi->long_name, yv ? " (type 1)" : "");
+            write_ds(w, name, D_Q, false, data[j], fi->units, ln, yv);
+        }
+        if (yv) {
+            snprintf(name, sizeof name, "%s_never", fi->name);
+            snprintf(ln, sizeof ln, "paths with no such year within the horizon: %s", fi->long_name);
+            write_ds(w, name, D_SCALAR, true, &ms->never, "paths", ln, false);
+            snprintf(name, sizeof name, "%s_hist", fi->name);
+            snprintf(ln, sizeof ln, "paths whose year fell in each year: %s", fi->long_name);
+            write_ds(w, name, D_YEAR, true, ms->hist, "paths", ln, false);
+        }
+    }
+    write_ds(w, "irr_none", D_SCALAR, true, &s->irr_none, "paths", "paths whose net flows have no IRR in (-0.99, 10]", false);
+    write_ds(w, "irr_multiple", D_SCALAR, true, &s->irr_multiple, "paths", "paths whose net flows have several IRRs in (-0.99, 10]", false);
+}
+
+/* Creates the folder of path if it does not exist (one level, as results/). */
+static pb_status ensure_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    const char *dir = dirname(copy);
+    pb_status st = PB_OK;
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            st = pb_raise(PB_EIO, NULL, "cannot create folder '%s' for '%s': %s", dir, path, strerror(errno));
+    } else if (!S_ISDIR(sb.st_mode)) {
+        st = pb_raise(PB_EIO, NULL, "cannot write '%s': '%s' is not a folder", path, dir);
+    }
+    free(copy);
+    return st;
+}
+
+pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s)
+{
+    pb_status st = ensure_dir(path);
+    if (st != PB_OK) return st;
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    if (!tmp) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    snprintf(tmp, len, "%s.part%ld", path, (long)getpid());
+
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), file = H5I_INVALID_HID;
+    st = PB_EIO;
+    if (fcpl < 0 || H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
+        goto done;
+    if ((file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT)) < 0) {
+        pb_raise(PB_EIO, NULL, "cannot create '%s'", tmp);
+        goto done;
+    }
+    int64_t ranks = info->ranks, threads = info->threads, paths = info->paths, det = info->deterministic;
+    uint64_t seed = info->seed;
+    bool ok = attr_str(file, "program", "payback") >= 0 && attr_str(file, "version", info->version) >= 0 &&
+              attr_str(file, "build", info->build) >= 0 &&
+              attr_str(file, "scenario_name", info->scenario_name) >= 0 &&
+              attr_str(file, "scenario_file", info->scenario_file) >= 0 &&
+              attr_str(file, "scenario_yaml", info->scenario_yaml) >= 0 &&
+              attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &seed) >= 0 &&
+              attr_num(file, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &paths) >= 0 &&
+              attr_num(file, "threads", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &threads) >= 0 &&
+              attr_num(file, "ranks", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &ranks) >= 0 &&
+              attr_num(file, "deterministic", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &det) >= 0 &&
+              attr_str(file, "created", info->created) >= 0 &&
+              attr_str(file, "units_money", "billion USD, nominal") >= 0 &&
+              attr_num(file, "target_years", H5T_STD_I32LE, H5T_NATIVE_INT, (size_t)info->n_target_years,
+                       info->target_years) >= 0;
+    /* The --set arguments, one line each (an empty string when there are none). */
+    size_t olen = 1;
+    for (int i = 0; i < info->n_overrides; i++) olen += strlen(info->overrides[i]) + 1;
+    char *ov = calloc(olen, 1);
+    if (!ov) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); goto done; }
+    for (int i = 0; i < info->n_overrides; i++) {
+        strcat(ov, info->overrides[i]);
+        if (i + 1 < info->n_overrides) strcat(ov, "\n");
+    }
+    ok = ok && attr_str(file, "overrides", ov) >= 0;
+    free(ov);
+    if (!ok) { pb_raise(PB_EIO, NULL, "cannot write the attributes of '%s'", tmp); goto done; }
+
+    h5w w = {.st = PB_OK, .path = tmp};
+    if (!open_group(&w, file, "summary", s)) { close_group(&w); pb_raise(PB_EIO, NULL, "cannot create /summary in '%s'", tmp); goto done; }
+    write_summary_group(&w, s);
+    close_group(&w);
+    if (w.st != PB_OK) { st = w.st; goto done; }
+    if (!open_group(&w, file, "metrics", s)) { close_group(&w); pb_raise(PB_EIO, NULL, "cannot create /metrics in '%s'", tmp); goto done; }
+    write_metrics_group(&w, s);
+    close_group(&w);
+    if (w.st != PB_OK) { st = w.st; goto done; }
+    st = PB_OK;
+done:
+    if (fcpl >= 0) H5Pclose(fcpl);
+    if (file >= 0 && H5Fclose(file) < 0 && st == PB_OK) st = pb_raise(PB_EIO, NULL, "cannot close '%s'", tmp);
+    if (st == PB_OK && rename(tmp, path) != 0)
+        st = pb_raise(PB_EIO, NULL, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+    if (st != PB_OK) unlink(tmp);
+    free(tmp);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading back                                                         */
+
+static char *read_attr_str(hid_t obj, const char *name)
+{
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5I_INVALID_HID;
+    char *out = NULL, *v = NULL;
+    if (attr < 0) return NULL;
+    if ((type = H5Aget_type(attr)) < 0) goto done;
+    if (H5Tis_variable_str(type) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5T_CSET_UTF8);
+        if (H5Aread(attr, mt, &v) >= 0 && v) {
+            out = strdup(v);
+            H5free_memory(v);
+        }
+        H5Tclose(mt);
+    }
+done:
+    if (type >= 0) H5Tclose(type);
+    H5Aclose(attr);
+    return out;
+}
+
+static bool read_attr_num(hid_t obj, const char *name, hid_t mem_type, void *v)
+{
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0) return false;
+    bool ok = H5Aread(attr, mem_type, v) >= 0;
+    H5Aclose(attr);
+    return ok;
+}
+
+static bool read_ds(hid_t grp, const char *name, hid_t mem_type, void *v, hssize_t want)
+{
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT), sp = H5I_INVALID_HID;
+    bool ok = false;
+    if (d < 0) return false;
+    if ((sp = H5Dget_space(d)) < 0 || H5Sget_simple_extent_npoints(sp) != want) goto done;
+    ok = H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+done:
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return ok;
+}
+
+void pb_run_info_clear(pb_run_info *info)
+{
+    free(info->scenario_name);
+    free(info->scenario_file);
+    free(info->scenario_yaml);
+    memset(info, 0, sizeof *info);
+}
+
+pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
+{
+    memset(info, 0, sizeof *info);
+    *out = NULL;
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), sg = H5I_INVALID_HID, mg = H5I_INVALID_HID;
+    if (file < 0) return pb_raise(PB_EINPUT, NULL, "cannot open '%s' as an HDF5 result file", path);
+    pb_status st = PB_EINPUT;
+    pb_summary *s = NULL;
+    char *prog = read_attr_str(file, "program");
+    bool ok = prog && strcmp(prog, "payback") == 0;
+    free(prog);
+    if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' is not a payback result (no attribute program = \"payback\")", path); goto done; }
+    info->scenario_name = read_attr_str(file, "scenario_name");
+    info->scenario_file = read_attr_str(file, "scenario_file");
+    char *ver = read_attr_str(file, "version"), *created = read_attr_str(file, "created");
+    snprintf(info->version, sizeof info->version, "%s", ver ? ver : "?");
+    snprintf(info->created, sizeof info->created, "%s", created ? created : "?");
+    free(ver);
+    free(created);
+    int64_t paths = 0, threads = 0, ranks = 0, det = 0;
+    ok = info->scenario_name && info->scenario_file && read_attr_num(file, "seed", H5T_NATIVE_UINT64, &info->seed) &&
+         read_attr_num(file, "paths", H5T_NATIVE_INT64, &paths) &&
+         read_attr_num(file, "threads", H5T_NATIVE_INT64, &threads) &&
+         read_attr_num(file, "ranks", H5T_NATIVE_INT64, &ranks) &&
+         read_attr_num(file, "deterministic", H5T_NATIVE_INT64, &det);
+    info->paths = paths;
+    info->threads = (int)threads;
+    info->ranks = (int)ranks;
+    info->deterministic = det != 0;
+    hid_t ta = ok ? H5Aopen(file, "target_years", H5P_DEFAULT) : H5I_INVALID_HID;
+    if (ta >= 0) {
+        hid_t sp = H5Aget_space(ta);
+        hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (n >= 1 && n <= PB_MAX_YEARS && H5Aread(ta, H5T_NATIVE_INT, info->target_years) >= 0) info->n_target_years = (int)n;
+        if (sp >= 0) H5Sclose(sp);
+        H5Aclose(ta);
+    }
+    if (!ok || info->n_target_years == 0) { pb_raise(PB_EINPUT, NULL, "'%s' lacks the root attributes of a payback result", path); goto done; }
+
+    if ((sg = H5Gopen2(file, "summary", H5P_DEFAULT)) < 0 || (mg = H5Gopen2(file, "metrics", H5P_DEFAULT)) < 0) {
+        pb_raise(PB_EINPUT, NULL, "'%s' lacks the /summary or /metrics group", path);
+        goto done;
+    }
+    /* Dimensions from the scales. */
+    int H = 0, Q = 0, years[PB_MAX_YEARS];
+    double q[PB_MAX_QUANTILES + 3];
+    hid_t d = H5Dopen2(sg, "year", H5P_DEFAULT);
+    if (d >= 0) {
+        hid_t sp = H5Dget_space(d);
+        hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (n >= 1 && n <= PB_MAX_YEARS && H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) >= 0) H = (int)n;
+        if (sp >= 0) H5Sclose(sp);
+        H5Dclose(d);
+    }
+    d = H5Dopen2(sg, "quantile", H5P_DEFAULT);
+    if (d >= 0) {
+        hid_t sp = H5Dget_space(d);
+        hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (n >= 1 && n <= PB_MAX_QUANTILES + 3 && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, q) >= 0) Q = (int)n;
+        if (sp >= 0) H5Sclose(sp);
+        H5Dclose(d);
+    }
+    if (!H || !Q) { pb_raise(PB_EINPUT, NULL, "'%s' lacks the year or quantile scale of /summary", path); goto done; }
+    if (!(s = pb_summary_alloc(years[0], H, Q, q))) { st = PB_ENOMEM; goto done; }
+    char name[96];
+    ok = true;
+    for (int k = 0; ok && k < PB_N_SERIES; k++) {
+        pb_series_stats *ss = &s->series[k];
+        static const char *const suffix[6] = {"mean", "sd", "se", "q", "q_lo", "q_hi"};
+        double *data[6] = {ss->mean, ss->sd, ss->se, ss->q, ss->q_lo, ss->q_hi};
+        for (int j = 0; ok && j < 6; j++) {
+            snprintf(name, sizeof name, "%s_%s", pb_series_info[k].name, suffix[j]);
+            ok = read_ds(sg, name, H5T_NATIVE_DOUBLE, data[j], j < 3 ? H : (hssize_t)H * Q);
+        }
+    }
+    for (int m = 0; ok && m < PB_N_METHODS; m++) {
+        static const char *const suffix[3] = {"", "_lo", "_hi"};
+        double *data[3] = {s->p_closed[m], s->p_closed_lo[m], s->p_closed_hi[m]};
+        for (int j = 0; ok && j < 3; j++) {
+            snprintf(name, sizeof name, "p_gap_closed_%s%s", pb_method_names[m], suffix[j]);
+            ok = read_ds(sg, name, H5T_NATIVE_DOUBLE, data[j], H);
+        }
+    }
+    ok = ok && read_ds(sg, "nonfinite_paths", H5T_NATIVE_INT64, &s->nonfinite, 1) &&
+         read_ds(sg, "paths_used", H5T_NATIVE_INT64, &s->n, 1);
+    for (int k = 0; ok && k < PB_N_METRICS; k++) {
+        pb_metric_stats *ms = &s->metric[k];
+        const char *nm = pb_metric_info[k].name;
+        static const char *const sfx[6] = {"mean", "sd", "se", "q", "q_lo", "q_hi"};
+        double *data[6] = {&ms->mean, &ms->sd, &ms->se, ms->q, ms->q_lo, ms->q_hi};
+        for (int j = 0; ok && j < 6; j++) {
+            snprintf(name, sizeof name, "%s_%s", nm, sfx[j]);
+            ok = read_ds(mg, name, H5T_NATIVE_DOUBLE, data[j], j < 3 ? 1 : Q);
+        }
+        if (ok && pb_metric_is_year(k)) {
+            snprintf(name, sizeof name, "%s_never", nm);
+            ok = read_ds(mg, name, H5T_NATIVE_INT64, &ms->never, 1);
+            snprintf(name, sizeof name, "%s_hist", nm);
+            ok = ok && read_ds(mg, name, H5T_NATIVE_INT64, ms->hist, H);
+        }
+    }
+    ok = ok && read_ds(mg, "irr_none", H5T_NATIVE_INT64, &s->irr_none, 1) &&
+         read_ds(mg, "irr_multiple", H5T_NATIVE_INT64, &s->irr_multiple, 1);
+    if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' lacks datasets of a payback result (or they have the wrong shape)", path); goto done; }
+    st = PB_OK;
+done:
+    if (mg >= 0) H5Gclose(mg);
+    if (sg >= 0) H5Gclose(sg);
+    H5Fclose(file);
+    if (st != PB_OK) {
+        pb_summary_free(s);
+        pb_run_info_clear(info);
+    } else {
+        *out = s;
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* The summary table                                                    */
+
+static int q_index(const pb_summary *s, double p)
+{
+    for (int k = 0; k < s->n_quantiles; k++)
+        if (fabs(s->quantiles[k] - p) < 1e-12) return k;
+    return -1;
+}
+
+/* Formats a money value, or a year, or "never". */
+static void fmt(char *buf, size_t len, double x, bool year)
+{
+    if (isnan(x)) snprintf(buf, len, "-");
+    else if (year && isinf(x) && x > 0) snprintf(buf, len, "never");
+    else if (year) snprintf(buf, len, "%.0f", x);
+    else snprintf(buf, len, "%.1f", x);
+}
+
+static void row3(FILE *f, const char *label, const double *q, int i10, int i50, int i90, bool year, const char *tail)
+{
+    char a[32], b[32], c[32];
+    fmt(a, sizeof a, i10 >= 0 ? q[i10] : NAN, year);
+    fmt(b, sizeof b, i50 >= 0 ? q[i50] : NAN, year);
+    fmt(c, sizeof c, i90 >= 0 ? q[i90] : NAN, year);
+    fprintf(f, "  %-28s %11s %11s %11s%s\n", label, a, b, c, tail ? tail : "");
+}
+
+void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
+{
+    const int H = s->n_years, Q = s->n_quantiles;
+    const int i10 = q_index(s, 0.10), i50 = q_index(s, 0.50), i90 = q_index(s, 0.90);
+    fprintf(f, "payback %s: scenario %s (%s)\n", info->version, info->scenario_name, info->scenario_file);
+    if (info->deterministic)
+        fprintf(f, "deterministic: the central path (every parameter at its mean, no shocks, no bust)\n");
+    else
+        fprintf(f, "%lld paths, seed %llu\n", (long long)info->paths, (unsigned long long)info->seed);
+    fprintf(f, "money in billion USD (nominal); p10/p50/p90 are quantiles over paths\n");
+    for (int y = 0; y < info->n_target_years; y++) {
+        int t = info->target_years[y] - s->start;
+        if (t < 0 || t >= H) continue;
+        fprintf(f, "\n%-30s %11s %11s %11s   %s\n", "", "p10", "p50", "p90", "P(gap <= 0) [95% CI]");
+        fprintf(f, "%d\n", info->target_years[y]);
+        row3(f, "revenue (reported)", s->series[PB_S_REVENUE].q + (size_t)t * Q, i10, i50, i90, false, NULL);
+        row3(f, "organic revenue", s->series[PB_S_ORGANIC_REVENUE].q + (size_t)t * Q, i10, i50, i90, false, NULL);
+        for (int m = 0; m < PB_N_METHODS; m++) {
+            char label[64], tail[96];
+            snprintf(label, sizeof label, "required, %s", pb_method_names[m]);
+            row3(f, label, s->series[PB_S_REQUIRED + m].q + (size_t)t * Q, i10, i50, i90, false, NULL);
+            snprintf(label, sizeof label, "gap, %s", pb_method_names[m]);
+            snprintf(tail, sizeof tail, "   %.3f [%.3f, %.3f]", s->p_closed[m][t], s->p_closed_lo[m][t], s->p_closed_hi[m][t]);
+            row3(f, label, s->series[PB_S_GAP + m].q + (size_t)t * Q, i10, i50, i90, false, tail);
+        }
+    }
+    fprintf(f, "\n%-30s %11s %11s %11s\n", "over the horizon", "p10", "p50", "p90");
+    char tail[128], a[32], b[32];
+    const pb_metric_stats *npv = &s->metric[PB_M_NPV];
+    snprintf(tail, sizeof tail, "   mean %.1f +/- %.1f (se)", npv->mean, npv->se);
+    row3(f, "NPV", npv->q, i10, i50, i90, false, tail);
+    const pb_metric_stats *irr = &s->metric[PB_M_IRR];
+    fmt(a, sizeof a, i50 >= 0 ? 100 * irr->q[i50] : NAN, false);
+    fprintf(f, "  %-28s %11s %11s %11s   none %lld, multiple %lld\n", "IRR (%)", "", a, "",
+            (long long)s->irr_none, (long long)s->irr_multiple);
+    const pb_metric_stats *pay = &s->metric[PB_M_PAYBACK_YEAR];
+    double by_end = s->n ? (double)(s->n - pay->never) / (double)s->n : NAN, lo, hi;
+    pb_wilson(s->n - pay->never, s->n, &lo, &hi);
+    snprintf(tail, sizeof tail, "   P(by %d) %.3f [%.3f, %.3f]", s->start + H - 1, by_end, lo, hi);
+    row3(f, "payback year", pay->q, i10, i50, i90, true, tail);
+    for (int m = 0; m < PB_N_METHODS; m++) {
+        char label[64];
+        snprintf(label, sizeof label, "catch-up year, %s", pb_method_names[m]);
+        row3(f, label, s->metric[PB_M_CATCHUP + m].q, i10, i50, i90, true, NULL);
+    }
+    row3(f, "peak burn", s->metric[PB_M_PEAK_BURN].q, i10, i50, i90, false, NULL);
+    fmt(b, sizeof b, (double)(s->start + H - 1), true);
+    snprintf(tail, sizeof tail, "   (U at the end of %s)", b);
+    row3(f, "understated depreciation", s->metric[PB_M_UNDERSTATED].q, i10, i50, i90, false, tail);
+    if (s->nonfinite > 0)
+        fprintf(f, "\nnon-finite paths: %lld (excluded from every statistic)\n", (long long)s->nonfinite);
+}
