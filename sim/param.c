@@ -183,3 +183,12 @@ void pb_param_describe(const pb_param *p, char *buf, int len)
     default: snprintf(buf, n, "?"); break;
     }
 }
+
+void pb_lognormal_params(double mean, double sd, double *mu_ln, double *sigma_ln)
+{
+    double s2 = log1p((sd / mean) * (sd / mean));
+    *sigma_ln = sqrt(s2);
+    *mu_ln = log(mean) - s2 / 2;
+}
+
+double pb_spearman_to_pearson(double rho_s) { return 2 * sin(3.14159265358979323846 * rho_s / 6); }

@@ -185,6 +185,13 @@ pb_irr_kind pb_irr(const double *N, int n, pb_path_ws *ws, double *rate)
 /* ------------------------------------------------------------------ */
 /* The path                                                             */
 
+int pb_catchup_index(const double *gap, int n)
+{
+    int first = n;
+    while (first > 0 && gap[first - 1] <= 0) first--;
+    return first;
+}
+
 /* Frontier f(t) (model.md §4): among generations available by year y, the
  * lowest full cost u_g (ties: first listed); before any is available, the
  * earliest (ties: first listed). */
@@ -348,8 +355,7 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
     /* Catch-up: the first year from which the gap stays closed to the end
      * of the horizon; a first crossing would mislead (model.md §7). */
     for (int m = 0; m < PB_N_METHODS; m++) {
-        int first = H;
-        while (first > 0 && SER(PB_S_GAP + m, first - 1) <= 0) first--;
+        int first = pb_catchup_index(&SER(PB_S_GAP + m, 0), H);
         out->metric[PB_M_CATCHUP + m] = first < H ? in->start + first : INFINITY;
     }
 

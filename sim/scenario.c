@@ -1149,7 +1149,7 @@ static void validate(ctx *c, pb_loc years_loc)
             if (!m) { pb_raise(PB_ENOMEM, NULL, "out of memory"); return; }
             gsl_matrix_set_identity(m);
             for (int k = 0; k < sc->n_correlations; k++) {
-                double rho = 2 * sin(3.14159265358979323846 * sc->corr[k].rho_s / 6);
+                double rho = pb_spearman_to_pearson(sc->corr[k].rho_s);
                 gsl_matrix_set(m, (size_t)ia[k], (size_t)ib[k], rho);
                 gsl_matrix_set(m, (size_t)ib[k], (size_t)ia[k], rho);
             }

@@ -72,6 +72,14 @@ bool pb_param_in_domain(const pb_param *p, const pb_domain *d);
 /* Rounds a year-valued draw to the nearest integer, halves up (model.md §2). */
 double pb_round_year(double x);
 
+/* Parameters of the log of a lognormal law given the mean and sd of the
+ * variable itself: sigma_ln^2 = ln(1 + sd^2/mean^2), mu_ln = ln mean - sigma_ln^2/2. */
+void pb_lognormal_params(double mean, double sd, double *mu_ln, double *sigma_ln);
+
+/* Pearson correlation of the Gaussian copula that gives Spearman rho_s:
+ * rho = 2 sin(pi rho_s / 6) (model.md §2). */
+double pb_spearman_to_pearson(double rho_s);
+
 /* Writes a short description of the law into buf, e.g. "pert(0.08, 0.1, 0.13)". */
 void pb_param_describe(const pb_param *p, char *buf, int len);
 

@@ -114,6 +114,10 @@ void pb_path_ws_free(pb_path_ws *ws); /* accepts NULL */
  * out->nonfinite. */
 void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out);
 
+/* Catch-up index (model.md §7): the first t from which gap[s] <= 0 for every
+ * s >= t up to n-1, or n ("never") if gap[n-1] > 0. */
+int pb_catchup_index(const double *gap, int n);
+
 /* The IRR of net flows N[0..n-1] (model.md §7): on success *rate is the one
  * root; otherwise PB_IRR_NONE or PB_IRR_MULTIPLE and *rate = NaN.  ws
  * supplies the root solver. */
