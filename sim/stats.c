@@ -198,7 +198,10 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
             while (events < m && isfinite(x[events])) events++;
             ms->never = m - events;
             memset(ms->hist, 0, (size_t)H * sizeof *ms->hist);
-            for (int64_t i = 0; i < events; i++) ms->hist[(int)x[i] - s->start]++;
+            for (int64_t i = 0; i < events; i++) {
+                double t = x[i] - s->start; /* always inside the horizon for a path's year */
+                if (t >= 0 && t < H) ms->hist[(int)t]++;
+            }
             moments(x, events, &ms->mean, &ms->sd, &ms->se);
             quantiles(s, x, m, true, ms->q, ms->q_lo, ms->q_hi);
         } else {

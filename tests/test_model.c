@@ -1,0 +1,332 @@
+/* test_model.c: the path model against model.md §11's reference cases and a
+ * small scenario worked out by hand.  Every expected number has its source
+ * beside it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "payback/draws.h"
+#include "payback/param.h"
+#include "payback/path.h"
+#include "payback/stats.h"
+#include "testutil.h"
+
+/* A path with one generation (cost 1, opex 0), s_c = s_i = 1, no facility
+ * opex, no circular revenue, constant revenue base 1: the canvas for the
+ * reference cases, which then set what they need. */
+static pb_path_in *canvas(int start, int H)
+{
+    pb_path_in *in = calloc(1, sizeof *in);
+    in->start = start;
+    in->n_years = H;
+    in->r = 0.10;
+    in->s_i = in->s_c = 1;
+    for (int t = 0; t < H; t++) in->X[t] = 1;
+    in->L_p = 7; in->L_a = 6; in->L_f = 25;
+    in->n_gen = 1;
+    in->gen_year[0] = start - 3; in->gen_cost[0] = 1; in->gen_opex[0] = 0;
+    in->process = PB_PROCESS_GROWTH;
+    in->base = 1;
+    in->kappa = 0.25; in->r_j = 0.10; in->mu = 1; in->jpm_from = start; in->jpm_through = start + H - 1;
+    in->s_gpu = 0.5; in->gm = 0.5;
+    in->depreciation = PB_DEP_ECONOMIC;
+    return in;
+}
+
+#define SER(out, s, t, H) ((out).series[(size_t)(s) * (size_t)(H) + (size_t)(t)])
+
+/* model.md §11 case 1: lognormal(1, 0.08) has sigma_ln = 0.0798724 and
+ * mu_ln = -0.0031898; means of truncated normal, PERT (year-valued) and
+ * discrete laws; the copula's Spearman-to-Pearson conversion. */
+static void test_case1_means(void **state)
+{
+    (void)state;
+    double mu, sigma;
+    pb_lognormal_params(1, 0.08, &mu, &sigma);
+    assert_close(sigma, 0.0798724, 5e-8);
+    assert_close(mu, -0.0031898, 5e-8);
+
+    pb_param p = pb_param_fixed(0);
+    p.dist = PB_DIST_NORMAL;
+    p.v[0] = 0; p.v[1] = 1; p.v[2] = 0; p.v[3] = INFINITY;
+    assert_close(pb_param_mean(&p), 0.797885, 5e-7);          /* sqrt(2/pi) */
+
+    p.dist = PB_DIST_PERT;
+    p.v[0] = 2026; p.v[1] = 2027; p.v[2] = 2030;
+    assert_close(pb_param_mean(&p), 2027.3333333333333, 1e-9);
+    assert_close(pb_round_year(pb_param_mean(&p)), 2027, 0);
+
+    p.dist = PB_DIST_DISCRETE;
+    p.n = 2; p.values[0] = 2026; p.values[1] = 2027; p.p[0] = 0.7; p.p[1] = 0.3;
+    assert_close(pb_param_mean(&p), 2026, 0);
+
+    /* model.md §2: triangular(5, 7, 9) gives exactly 7.0. */
+    p.dist = PB_DIST_TRIANGULAR;
+    p.v[0] = 5; p.v[1] = 7; p.v[2] = 9;
+    assert_true(pb_param_mean(&p) == 7.0);
+
+    assert_close(pb_spearman_to_pearson(0.5), 0.517638, 5e-7);
+    assert_close(pb_spearman_to_pearson(-0.3), -0.312869, 5e-7);
+}
+
+/* model.md §11 case 2: one generation (cost 1, opex 0), Cc_0 = 100, L_p = 4,
+ * L_a = 5, r = 0.10, H = 4. */
+static void test_case2_one_vintage(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 4);
+    pb_path_ws *ws = pb_path_ws_alloc(4);
+    in->n_committed = 1;
+    in->committed[0] = 100;
+    in->L_p = 4; in->L_a = 5;
+    /* R^o = the economic full-cost bar: 35, 32.5, 30, 27.5, via a constant
+     * base and chi_t chosen so that (1 - chi_t) R = R*. */
+    const double want_req[4] = {35, 32.5, 30, 27.5};
+    in->g_init = in->g_bar = 0;
+    in->base = 100;
+    for (int t = 0; t < 4; t++) in->chi[t] = 1 - want_req[t] / 100;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    const double V[4] = {75, 50, 25, 0}, Da[4] = {20, 20, 20, 40}, U[4] = {5, 10, 15, 0};
+    const double S[4] = {-65, -32.5, -2.5, 25};
+    for (int t = 0; t < 4; t++) {
+        assert_close(SER(out, PB_S_ECONOMIC_VALUE, t, 4), V[t], 1e-9);
+        assert_close(SER(out, PB_S_DEP_ECONOMIC, t, 4), 25, 1e-9);
+        assert_close(SER(out, PB_S_DEP_ACCOUNTING, t, 4), Da[t], 1e-9);
+        assert_close(SER(out, PB_S_OBSOLESCENCE_GAP, t, 4), U[t], 1e-9);
+        assert_close(SER(out, PB_S_REQUIRED + PB_FULL_COST, t, 4), want_req[t], 1e-9);
+        assert_close(SER(out, PB_S_CUM_CASH_FLOW, t, 4), S[t], 1e-9);
+    }
+    assert_close(SER(out, PB_S_WRITEOFFS, 3, 4), 20, 1e-9);
+    assert_close(out.metric[PB_M_NPV], 0, 1e-9);
+    assert_int_equal(out.irr_kind, PB_IRR_ONE);
+    assert_close(out.metric[PB_M_IRR], 0.10, 1e-9);
+    assert_close(out.metric[PB_M_PAYBACK_YEAR], 2028, 0);     /* start + 3 */
+    assert_close(out.metric[PB_M_PEAK_BURN], 65, 1e-9);
+
+    /* The accounting variant: 30, 28, 26, 44. */
+    in->depreciation = PB_DEP_ACCOUNTING;
+    pb_path_simulate(in, ws, &out);
+    const double req_a[4] = {30, 28, 26, 44};
+    for (int t = 0; t < 4; t++) assert_close(SER(out, PB_S_REQUIRED + PB_FULL_COST, t, 4), req_a[t], 1e-9);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
+/* model.md §11 case 3: three generations, the frontier moves A -> B -> C and
+ * the A vintage is retired at the end of t = 2 by the opex test. */
+static void test_case3_obsolescence(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 3);
+    pb_path_ws *ws = pb_path_ws_alloc(3);
+    in->n_committed = 1;
+    in->committed[0] = 100;
+    in->L_p = 7; in->L_a = 6;
+    in->n_gen = 3;
+    in->gen_year[0] = 2020; in->gen_cost[0] = 1;    in->gen_opex[0] = 0.10;
+    in->gen_year[1] = 2026; in->gen_cost[1] = 0.4;  in->gen_opex[1] = 0.05;
+    in->gen_year[2] = 2027; in->gen_cost[2] = 0.08; in->gen_opex[2] = 0.02;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    const double V[3] = {85.7143, 13.8655, 0}, De[3] = {14.2857, 71.8487, 13.8655}, Da[3] = {16.6667, 16.6667, 66.6667};
+    for (int t = 0; t < 3; t++) {
+        assert_close(SER(out, PB_S_ECONOMIC_VALUE, t, 3), V[t], 5e-5);
+        assert_close(SER(out, PB_S_DEP_ECONOMIC, t, 3), De[t], 5e-5);
+        assert_close(SER(out, PB_S_DEP_ACCOUNTING, t, 3), Da[t], 5e-5);
+    }
+    assert_close(SER(out, PB_S_WRITEOFFS, 2, 3), 50, 1e-9);
+    assert_close(SER(out, PB_S_CAPACITY, 2, 3), 100, 1e-9);   /* in service through t = 2 */
+    /* The full-cost bar at t = 0: (D^e + O + r A^e) / s_i = 14.2857 + 100 x 0.10 + 10. */
+    assert_close(SER(out, PB_S_REQUIRED + PB_FULL_COST, 0, 3), 14.2857143 + 10 + 10, 1e-6);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
+/* model.md §11 case 4: revenue processes with sigma = 0. */
+static void test_case4_revenue(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 8);
+    pb_path_ws *ws = pb_path_ws_alloc(8);
+    in->n_committed = 1;
+    in->base = 50; in->g_init = 0.7; in->g_bar = 0.08; in->phi = 0.7; in->sigma = 0;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_REVENUE, 0, 8), 83.5983, 5e-5);   /* g_2025 = 0.514 */
+    assert_close(log(SER(out, PB_S_REVENUE, 0, 8) / 50), 0.514, 1e-12);
+    /* R_2030 = 50 exp(6 g + (g_init - g) phi (1 - phi^6) / (1 - phi)) = 289.597 */
+    assert_close(SER(out, PB_S_REVENUE, 5, 8), 289.597, 5e-4);
+    /* One bust year in 2025-2030 with b = -0.3: 214.539.  The regime draws
+     * make 2025 a bust (u < p_b) and 2026 a recovery (u < p_r). */
+    in->regime = true;
+    in->p_bust = 0.08; in->p_recover = 0.3; in->bust_shift = -0.3;
+    for (int t = 0; t < 8; t++) in->u_regime[t] = t < 2 ? 0.0 : 0.99;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_REVENUE, 5, 8), 214.539, 5e-4);
+    /* Logistic, sigma = 0, M 2000, k 0.5, y_mid 2030: R_2030 = 1000, R_2032 = 1462.12. */
+    in->regime = false;
+    in->process = PB_PROCESS_LOGISTIC;
+    in->market = 2000; in->speed = 0.5; in->midpoint = 2030; in->phi = 0.5; in->sigma = 0;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_REVENUE, 5, 8), 1000, 1e-9);
+    assert_close(SER(out, PB_S_REVENUE, 7, 8), 1462.12, 5e-3);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
+/* model.md §11 case 6: capex policies and the discipline rule. */
+static void test_case6_capex(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 2);
+    pb_path_ws *ws = pb_path_ws_alloc(2);
+    pb_path_out out;
+    /* Growth 0.1 on base 100 -> 110, whatever X_0 was: X does not compound. */
+    in->n_committed = 1;
+    in->committed[0] = 100;
+    in->X[0] = 0.5;
+    in->after = PB_AFTER_GROWTH;
+    in->after_value = 0.1;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_CAPEX, 0, 2), 50, 1e-12);
+    assert_close(SER(out, PB_S_CAPEX, 1, 2), 110, 1e-9);
+
+    /* Hold capacity: 50 cu retired at the end of t = 0 (L_p = 1), new cost
+     * 0.4 (generation B from 2026), s_c 0.6 -> 0.4 x 50 / 0.6 = 33.3333. */
+    in->X[0] = 1;
+    in->s_c = 0.6;
+    in->committed[0] = 50 / 0.6;     /* Cc_0 = 50 B$ = 50 cu at cost 1 */
+    in->L_p = 1;
+    in->n_gen = 2;
+    in->gen_year[1] = 2026; in->gen_cost[1] = 0.4; in->gen_opex[1] = 0;
+    in->after = PB_AFTER_HOLD;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_CAPACITY, 0, 2), 50, 1e-9);
+    assert_close(SER(out, PB_S_CAPEX, 1, 2), 33.3333333, 1e-6);
+
+    /* Discipline c* 0.5, d 0.3: coverage 0.4 in t = 0 cuts year-1 capex by
+     * 30 % (x 0.7); coverage 0.6 leaves it whole. */
+    in->L_p = 7; in->n_gen = 1; in->s_c = 1;
+    in->after = PB_AFTER_NONE;
+    in->n_committed = 2;
+    in->committed[0] = 100; in->committed[1] = 200;
+    in->discipline = true; in->coverage = 0.5; in->cut = 0.3;
+    in->g_init = in->g_bar = 0;
+    pb_path_simulate(in, ws, &out);
+    double req0 = SER(out, PB_S_REQUIRED + PB_FULL_COST, 0, 2);   /* independent of revenue */
+    in->base = 0.4 * req0;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_ORGANIC_REVENUE, 0, 2) / SER(out, PB_S_REQUIRED + PB_FULL_COST, 0, 2), 0.4, 1e-12);
+    assert_close(SER(out, PB_S_CAPEX, 1, 2), 140, 1e-9);
+    in->base = 0.6 * req0;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_CAPEX, 1, 2), 200, 1e-9);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
+/* model.md §11 case 7: -100, 230, -132 has roots 0.10 and 0.20 ->
+ * "multiple"; -100, -10 has none. */
+static void test_case7_irr(void **state)
+{
+    (void)state;
+    pb_path_ws *ws = pb_path_ws_alloc(3);
+    double rate;
+    const double two[3] = {-100, 230, -132};
+    assert_int_equal(pb_irr(two, 3, ws, &rate), PB_IRR_MULTIPLE);
+    assert_true(isnan(rate));
+    const double none[2] = {-100, -10};
+    assert_int_equal(pb_irr(none, 2, ws, &rate), PB_IRR_NONE);
+    /* One root: -100, 110 -> 0.10 exactly (to Brent's 1e-10). */
+    const double one[2] = {-100, 110};
+    assert_int_equal(pb_irr(one, 2, ws, &rate), PB_IRR_ONE);
+    assert_close(rate, 0.10, 1e-10);
+    /* Several sign changes but one root in the scan: -100, 50, -10, 100
+     * (Descartes allows three; NPV is monotone here).  Root by bisection
+     * to 1e-12 in a hand check: 0.1598... verified by NPV = 0 below. */
+    const double three[4] = {-100, 50, -10, 100};
+    assert_int_equal(pb_irr(three, 4, ws, &rate), PB_IRR_ONE);
+    double v = 1 / (1 + rate), npv = -100 + 50 * v - 10 * v * v + 100 * v * v * v;
+    assert_close(npv, 0, 1e-7);
+    pb_path_ws_free(ws);
+}
+
+/* model.md §11 case 8: type 7 on {1, 2, 3, 4}; year-metric statistics with
+ * "never"; the catch-up rule. */
+static void test_case8_statistics(void **state)
+{
+    (void)state;
+    const double x[4] = {1, 2, 3, 4};
+    assert_close(pb_quantile_type7(x, 4, 0.1), 1.3, 1e-12);
+    assert_close(pb_quantile_type7(x, 4, 0.5), 2.5, 1e-12);
+
+    /* Payback years {2027, 2029, never, never}: q0.25 = 2027, q0.5 = 2029,
+     * q0.75 = never, mean 2028 over the 2 paths with an event. */
+    const double levels[3] = {0.25, 0.5, 0.75};
+    pb_summary *s = pb_summary_alloc(2025, 5, 3, levels);
+    double *series = calloc(4 * PB_N_SERIES * 5, sizeof *series);
+    double metric[4 * PB_N_METRICS] = {0};
+    const double pay[4] = {2027, INFINITY, 2029, INFINITY};
+    for (int i = 0; i < 4; i++) {
+        for (int m = PB_M_PAYBACK_YEAR; m < PB_N_METRICS; m++) metric[i * PB_N_METRICS + m] = INFINITY;
+        metric[i * PB_N_METRICS + PB_M_PAYBACK_YEAR] = pay[i];
+    }
+    unsigned char kind[4] = {PB_IRR_ONE, PB_IRR_NONE, PB_IRR_MULTIPLE, PB_IRR_ONE}, bad[4] = {0};
+    assert_int_equal(pb_summary_exact(s, 4, series, metric, kind, bad), PB_OK);
+    const pb_metric_stats *p = &s->metric[PB_M_PAYBACK_YEAR];
+    assert_close(p->q[0], 2027, 0);
+    assert_close(p->q[1], 2029, 0);
+    assert_true(isinf(p->q[2]) && p->q[2] > 0);
+    assert_close(p->mean, 2028, 1e-12);
+    assert_int_equal(p->never, 2);
+    assert_int_equal(p->hist[2], 1);   /* 2027 */
+    assert_int_equal(p->hist[4], 1);   /* 2029 */
+    assert_int_equal(s->irr_none, 1);
+    assert_int_equal(s->irr_multiple, 1);
+    pb_summary_free(s);
+    free(series);
+
+    /* Catch-up with gaps (+5, -1, +2, -3, -4) in 2025-2029: 2028 (index 3),
+     * not 2026; with (-1, -2, +1): never (index 3 = n). */
+    const double g1[5] = {5, -1, 2, -3, -4}, g2[3] = {-1, -2, 1};
+    assert_int_equal(pb_catchup_index(g1, 5), 3);
+    assert_int_equal(pb_catchup_index(g2, 3), 3);
+}
+
+/* model.md §9: Wilson interval and the order-statistic ranks of a quantile
+ * interval.  n = 100, p = 0.5: 50 -/+ 1.959964 x 5 = 40.2, 59.8 -> ranks 40
+ * and 60.  Wilson for 30 of 100 by hand from its formula, centre
+ * (0.3 + z^2/200) / (1 + z^2/100) = 0.307399, half-width 0.088450:
+ * [0.218949, 0.395849]. */
+static void test_intervals(void **state)
+{
+    (void)state;
+    int64_t lo, hi;
+    pb_quantile_ci_ranks(100, 0.5, &lo, &hi);
+    assert_int_equal(lo, 40);
+    assert_int_equal(hi, 60);
+    pb_quantile_ci_ranks(10, 0.99, &lo, &hi);
+    assert_int_equal(hi, 10);                       /* clamped to n */
+    double wl, wh;
+    pb_wilson(30, 100, &wl, &wh);
+    assert_close(wl, 0.218949, 5e-6);
+    assert_close(wh, 0.395849, 5e-6);
+    pb_wilson(1, 1, &wl, &wh);
+    assert_close(wl, 1, 0);
+    assert_close(wh, 1, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_case1_means),
+        cmocka_unit_test(test_case2_one_vintage),
+        cmocka_unit_test(test_case3_obsolescence),
+        cmocka_unit_test(test_case4_revenue),
+        cmocka_unit_test(test_case6_capex),
+        cmocka_unit_test(test_case7_irr),
+        cmocka_unit_test(test_case8_statistics),
+        cmocka_unit_test(test_intervals),
+    };
+    return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
