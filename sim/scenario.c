@@ -280,9 +280,12 @@ static void parse_map(ctx *c, yaml_node_t *n, const keydef *keys, const char *wh
             parse_param(c, v, (pb_param *)((char *)c->sc + d->off), d->kind == K_PARAM_PER_YEAR, path);
         }
     }
+    char need[160] = "";
+    for (const keydef *d = keys; d->key; d++)
+        if (d->required) snprintf(need + strlen(need), sizeof need - strlen(need), "%s%s", need[0] ? ", " : "", d->key);
     for (const keydef *d = keys; d->key; d++)
         if (d->required && !map_get(c, n, d->key))
-            ERR(c, n, "found no key '%s' in %s; expected %s.%s", d->key, where, where, d->key);
+            ERR(c, n, "found no key '%s' in %s; expected the required keys %s", d->key, where, need);
 }
 
 /* ------------------------------------------------------------------ */
@@ -326,6 +329,17 @@ static int number_list(ctx *c, yaml_node_t *n, double *out, int cap, const char 
     return ok ? count : -1;
 }
 
+/* Marks a parameter whose value could not be read: validate() skips it, so
+ * that one mistake gives one message. */
+static void mark_invalid(pb_param *out, pb_loc at)
+{
+    *out = pb_param_fixed(NAN);
+    out->set = true;
+    out->loc = at;
+}
+
+static bool is_invalid(const pb_param *p) { return p->dist == PB_DIST_FIXED && isnan(p->v[0]); }
+
 static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_year, const char *path)
 {
     char buf[96];
@@ -333,6 +347,7 @@ static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_ye
     memset(&p, 0, sizeof p);
     p.loc = loc_of(c, n);
     p.set = true;
+    mark_invalid(out, p.loc); /* until the value is read in full */
     if (n && n->type == YAML_SCALAR_NODE) {
         double x;
         if (!get_number(c, n, &x, "a number or a distribution")) return;
@@ -645,6 +660,10 @@ static void parse_generations(ctx *c, yaml_node_t *v, yaml_node_t *k)
         c->gen_index = sc->n_generations++;
         pb_generation *g = &sc->gen[c->gen_index];
         memset(g, 0, sizeof *g);
+        pb_loc none = {0};
+        mark_invalid(&g->year, none);   /* missing keys are reported by parse_map */
+        mark_invalid(&g->cost, none);
+        mark_invalid(&g->opex, none);
         /* Read the name first so that messages about the other keys name it. */
         yaml_node_t *item = node_at(c, *it);
         yaml_node_t *nm = map_get(c, item, "name");
@@ -1058,8 +1077,7 @@ static void validate(ctx *c, pb_loc years_loc)
     for (int i = 0; i < np; i++) {
         const pb_param_ref *r = &refs[i];
         const pb_param *p = r->param;
-        if (r->domain && !(sc->process == PB_PROCESS_GROWTH && p == &sc->base && !sc->has_base) &&
-            !pb_param_in_domain(p, r->domain)) {
+        if (r->domain && !is_invalid(p) && !pb_param_in_domain(p, r->domain)) {
             char law[160];
             pb_param_describe(p, law, sizeof law);
             pb_loc at = p->loc.line ? p->loc : whole_file(c);
@@ -1072,7 +1090,7 @@ static void validate(ctx *c, pb_loc years_loc)
     for (int g = 0; g < sc->n_generations; g++) {
         double lo, hi;
         const pb_param *p = &sc->gen[g].year;
-        if (p->dist == PB_DIST_FIXED && isnan(p->v[0])) continue; /* missing: reported by the parser */
+        if (is_invalid(p)) continue; /* missing or unreadable: reported by the parser */
         if (!year_bounds(p, &lo, &hi))
             pb_raise(PB_EINPUT, &p->loc, "found an unbounded law for gpu.generations.%s.year; expected a year "
                      "or a bounded distribution of years", sc->gen[g].name);
@@ -1082,14 +1100,19 @@ static void validate(ctx *c, pb_loc years_loc)
     }
     double flo, fhi, tlo, thi;
     bool fok = year_bounds(&sc->jpm_from, &flo, &fhi), tok = year_bounds(&sc->jpm_through, &tlo, &thi);
+    bool fbad = is_invalid(&sc->jpm_from), tbad = is_invalid(&sc->jpm_through); /* already reported */
     pb_loc jloc = c->jpm_loc.line ? c->jpm_loc : whole_file(c);
     const pb_loc *floc = sc->jpm_from.loc.line ? &sc->jpm_from.loc : &jloc;
     const pb_loc *tloc = sc->jpm_through.loc.line ? &sc->jpm_through.loc : &jloc;
-    if (!fok) pb_raise(PB_EINPUT, floc, "found an unbounded law for required.jpmorgan.from; expected a year in %d-%d", sc->start, sc->end);
-    else if (flo < sc->start || fhi > sc->end)
+    if (fbad) fok = false;
+    else if (!fok) pb_raise(PB_EINPUT, floc, "found an unbounded law for required.jpmorgan.from; expected a year in %d-%d", sc->start, sc->end);
+    else if (flo < sc->start || fhi > sc->end) {
         pb_raise(PB_EINPUT, floc, "found required.jpmorgan.from %.0f%s; expected a year in %d-%d",
                  flo < sc->start ? flo : fhi, p_dist_suffix(&sc->jpm_from), sc->start, sc->end);
-    if (!tok) pb_raise(PB_EINPUT, tloc, "found an unbounded law for required.jpmorgan.through; expected a year in %d-%d", sc->start, sc->end);
+        fok = false;
+    }
+    if (tbad) tok = false;
+    else if (!tok) pb_raise(PB_EINPUT, tloc, "found an unbounded law for required.jpmorgan.through; expected a year in %d-%d", sc->start, sc->end);
     else if (tlo < sc->start || thi > sc->end)
         pb_raise(PB_EINPUT, tloc, "found required.jpmorgan.through %.0f%s; expected a year in %d-%d",
                  tlo < sc->start ? tlo : thi, p_dist_suffix(&sc->jpm_through), sc->start, sc->end);
@@ -1274,9 +1297,15 @@ static pb_status apply_override(ctx *c, int set, const char *arg)
                 }
             }
             if (!best) {
+                char names[256] = "";
+                for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+                    const char *nm = scalar(map_get(c, node_at(c, *it), "name"));
+                    if (nm && strlen(names) + strlen(nm) + 3 < sizeof names)
+                        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "", nm);
+                }
                 at.col = (int)pos + 1;
-                st = pb_raise(PB_EINPUT, &at, "found no item named '%.*s' at this point of '%.*s'; expected the name "
-                              "of a listed generation", (int)rest_len, rest, (int)plen, arg);
+                st = pb_raise(PB_EINPUT, &at, "found '%.*s' where a generation name belongs in '%.*s'; expected one of: %s",
+                              (int)rest_len, rest, (int)plen, arg, names);
                 break;
             }
             if (best_len == rest_len) {

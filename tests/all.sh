@@ -1,0 +1,83 @@
+#!/bin/bash
+# all.sh: the whole test suite of `make test`.
+#   1. the cmocka programs (build/test_*) and the command-line checks
+#      (tests/cli.sh) on the normal build;
+#   2. the same on the ASan+UBSan build (build-san/);
+#   3. deterministic runs and scenario validation under valgrind.
+# Each check prints "ok - ..." or "not ok - ..."; the last line is
+# "N passed, N failed".  Exit status 0 only when nothing failed.
+set -u
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-/usr/bin/python3}
+export PYTHON=$PY
+pass=0
+fail=0
+tally() { # reads check lines on stdin, echoes them, counts them
+    local line
+    while IFS= read -r line; do
+        echo "$line"
+        case $line in
+            "ok "*) pass=$((pass + 1)) ;;
+            "not ok "*) fail=$((fail + 1)) ;;
+        esac
+    done
+}
+
+cmocka_suite() { # BUILD LABEL
+    local t
+    for t in "$1"/test_*; do
+        [ -x "$t" ] || continue
+        local out
+        # TAP output: one "ok N - name" / "not ok N - name" line per test.
+        out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+        local rc=$?
+        printf '%s\n' "$out" | grep -E '^(not )?ok ' | sed -e "s/^\(\(not \)\{0,1\}ok\) [0-9]* - /\1 - $2 $(basename "$t"): /"
+        printf '%s\n' "$out" | grep -E '^#' | head -20
+        if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
+            echo "not ok - $2 $(basename "$t"): exited $rc"
+            printf '%s\n' "$out" | tail -20 | sed 's/^/#   /'
+        fi
+    done
+}
+
+echo "# 1. normal build"
+tally < <(cmocka_suite build "")
+tally < <(bash tests/cli.sh build/payback tests/out/cli 2>&1)
+
+echo "# 2. ASan+UBSan build"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+tally < <(cmocka_suite build-san "[asan]")
+tally < <(bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+unset ASAN_OPTIONS UBSAN_OPTIONS
+
+echo "# 3. valgrind"
+vg() { # NAME ARGS...
+    local name=$1
+    shift
+    if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+        build/payback "$@" >tests/out/vg.log 2>&1; then
+        echo "ok - [valgrind] $name"
+    else
+        echo "not ok - [valgrind] $name"
+        tail -30 tests/out/vg.log | sed 's/^/#   /'
+    fi
+}
+mkdir -p tests/out
+tally < <(
+    vg "deterministic run of the baseline" run scenarios/baseline.yaml --deterministic -o tests/out/vg_baseline.h5 --set revenue.growth.initial=0.8
+    vg "summary of a result" summary tests/out/vg_baseline.h5
+    # validate exits 2 on bad files: valgrind's own exit code 1 is what we test.
+    if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+        build/payback validate tests/bad/many_errors.yaml tests/bad/syntax_error.yaml tests/bad/corr_not_positive_definite.yaml \
+        >tests/out/vg.log 2>&1 || [ $? -eq 2 ]; then
+        echo "ok - [valgrind] validate of malformed files"
+    else
+        echo "not ok - [valgrind] validate of malformed files"
+        tail -30 tests/out/vg.log | sed 's/^/#   /'
+    fi
+)
+
+echo
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

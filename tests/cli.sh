@@ -1,0 +1,134 @@
+#!/bin/bash
+# cli.sh BIN OUTDIR: end-to-end tests of the payback command line.
+# Prints one line per check, "ok - NAME" or "not ok - NAME" (with the
+# difference below it); tests/all.sh counts them.
+set -u
+BIN=$1
+OUT=$2
+PY=${PYTHON:-/usr/bin/python3}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cd "$(dirname "$0")/.."
+
+ok() { echo "ok - $1"; }
+notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'; }
+check() { local name=$1; shift; if "$@" >"$OUT/check.log" 2>&1; then ok "$name"; else notok "$name" "$(head -40 "$OUT/check.log")"; fi; }
+
+# 1. Malformed scenarios: the exact stderr and exit status of `validate`
+#    (tests/bad/NAME.err), and `run` exits 2 leaving no output file.
+for f in tests/bad/*.yaml; do
+    name=$(basename "$f" .yaml)
+    { "$BIN" validate "$f" 2>&1 >/dev/null; echo "exit $?"; } >"$OUT/$name.err"
+    if diff -u "tests/bad/$name.err" "$OUT/$name.err" >"$OUT/diff.txt"; then ok "bad/$name: message and exit status"
+    else notok "bad/$name: message and exit status" "$(cat "$OUT/diff.txt")"; fi
+    "$BIN" run "$f" --deterministic -o "$OUT/bad_$name.h5" >/dev/null 2>&1
+    rc=$?
+    if [ $rc -eq 2 ] && ! ls "$OUT"/bad_"$name".h5* >/dev/null 2>&1; then ok "bad/$name: run exits 2, no file"
+    else notok "bad/$name: run exits 2, no file" "exit $rc; files: $(ls "$OUT" | grep "bad_$name" | tr '\n' ' ')"; fi
+done
+
+# 2. --set errors and usage errors (tests/golden/cli_errors.txt).
+e() { echo "\$ payback $*"; "$BIN" "$@" 2>&1 >/dev/null; echo "exit $?"; }
+errors() {
+    local o=(-o "$OUT/set.h5")
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set finance.discount_rate=-0.1
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set finance.discount_rate
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set finance.discount_rat=0.1
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set gpu.generations.Volta.cost=0.5
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set capex.committed.2025.x=1
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'revenue.base=[1,'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set finance.discount_rate=0.1 --set 'capex.execution={dist: normal}'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'finance.infra_share={dist: pert, min: 0.6, mode: 0.5, max: 0.7}'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'capex.execution={dist: uniform, min: 0.9, max: 1.1, per_year: true}' --set 'correlations=[[capex.execution, capex.compute_share, 0.5]]'
+    e run scenarios/nonexistent.yaml --deterministic
+    e run
+    e run scenarios/bain.yaml -n 0
+    e run scenarios/bain.yaml -t x
+    e run scenarios/bain.yaml --quiet --progress
+    e frobnicate
+    e summary
+    e summary scenarios/bain.yaml
+    e validate
+}
+errors | sed -e "s#$OUT#OUT#g" >"$OUT/cli_errors.txt"
+if diff -u tests/golden/cli_errors.txt "$OUT/cli_errors.txt" >"$OUT/diff.txt"; then ok "command-line and --set errors"
+else notok "command-line and --set errors" "$(cat "$OUT/diff.txt")"; fi
+if ls "$OUT"/set.h5* >/dev/null 2>&1; then notok "failed runs leave no file" "$(ls "$OUT")"; else ok "failed runs leave no file"; fi
+
+# 3. The four headline figures as the command line prints them (model.md §8).
+headline() { # scenario, method, year, published figure
+    "$BIN" run "scenarios/$1.yaml" --deterministic -o "$OUT/$1.h5" >"$OUT/$1.txt" || return 1
+    awk -v m="required, $2" -v y="$3" -v want="$4" '
+        $1 == y { inyear = 1; next } /^[0-9][0-9][0-9][0-9]$/ { inyear = 0 }
+        inyear && index($0, m) { v = $(NF-1); gsub(",", "", v); found = 1
+            if (v + 0 < want * 0.99 || v + 0 > want * 1.01) { print "got " v ", published " want; exit 1 } }
+        END { if (!found) { print "no line for " m " in " y; exit 1 } }' "$OUT/$1.txt"
+}
+check "headline: Bain 2,000 B\$ in 2030" headline bain bain 2030 2000
+check "headline: JPMorgan 650 B\$ from 2030" headline jpmorgan jpmorgan 2030 650
+check "headline: JPMorgan 650 B\$ in 2035 (perpetuity)" headline jpmorgan jpmorgan 2035 650
+check "headline: Sequoia 200 B\$ (2023)" headline sequoia_2023 sequoia 2023 200
+check "headline: Sequoia 600 B\$ (2024)" headline sequoia_2024 sequoia 2024 600
+
+# 4. --set on the command line changes the run: Bain's bar at ratio 0.5 is 1,000.
+set_run() {
+    "$BIN" run scenarios/bain.yaml --deterministic -o "$OUT/bain_set.h5" --set required.bain.capex_ratio=0.5 >"$OUT/bain_set.txt" &&
+    grep -q "required, bain  *1000.0  *1000.0  *1000.0" "$OUT/bain_set.txt" &&
+    h5dump -a /overrides "$OUT/bain_set.h5" | grep -q 'required.bain.capex_ratio=0.5' &&
+    h5dump -a /scenario_yaml "$OUT/bain_set.h5" | grep -q 'capex_ratio: 0.5'
+}
+check "--set: result, overrides and scenario_yaml attributes" set_run
+
+# 5. The output layout: h5dump -H of a small deterministic run against the
+#    golden file; `summary` prints what `run` printed; netCDF readers.
+layout() {
+    "$BIN" run tests/data/small.yaml --deterministic -o "$OUT/small.h5" >"$OUT/small_run.txt" || return 1
+    h5dump -H "$OUT/small.h5" | sed -e "s#$OUT/##" >"$OUT/small.h5dump"
+    diff -u tests/golden/small.h5dump "$OUT/small.h5dump"
+}
+check "layout: h5dump -H matches tests/golden/small.h5dump" layout
+summary_same() {
+    "$BIN" summary "$OUT/small.h5" >"$OUT/small_summary.txt" && diff -u "$OUT/small_run.txt" "$OUT/small_summary.txt"
+}
+check "summary reprints the table of run" summary_same
+attrs() {
+    local f=$OUT/small.h5
+    h5dump -a /created "$f" | grep -Eq '"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"' &&
+    h5dump -a /deterministic "$f" | grep -q '(0): 1' &&
+    h5dump -a /paths "$f" | grep -q '(0): 1' &&
+    h5dump -a /program "$f" | grep -q '"payback"' &&
+    h5dump -a /units_money "$f" | grep -q 'billion USD, nominal' &&
+    h5dump -d /summary/capex_sd "$f" | grep -q '(0): 0, 0, 0' &&
+    h5dump -d /summary/capex_mean "$f" | grep -q '(0): 100, 50, 0'
+}
+check "root attributes; deterministic sd = 0, mean = the path" attrs
+check "ncdump -h reads the file" ncdump -h "$OUT/small.h5"
+xr() {
+    "$PY" - "$OUT/small.h5" <<'PY'
+import sys, math, xarray as xr
+f = sys.argv[1]
+s = xr.open_dataset(f, group="summary")
+assert dict(s.sizes) == {"year": 3, "quantile": 5}, dict(s.sizes)
+assert list(s["year"].values) == [2025, 2026, 2027]
+assert s["revenue_q"].dims == ("year", "quantile")
+assert abs(float(s["revenue_mean"].sel(year=2027)) - 135.0) < 1e-9
+for v in s.data_vars:
+    assert "units" in s[v].attrs and "long_name" in s[v].attrs, v
+m = xr.open_dataset(f, group="metrics")
+assert math.isinf(float(m["payback_year_q"].sel(quantile=0.5)))
+assert abs(float(m["npv_mean"]) + 37.090265) < 1e-5
+print("xarray ok")
+PY
+}
+check "xarray.open_dataset(group=...) sees year and quantile" xr
+
+# 6. Runtime failures exit 1 and leave no file.
+touch "$OUT/not_a_dir"
+io_fail() {
+    "$BIN" run tests/data/small.yaml --deterministic -o "$OUT/not_a_dir/x.h5" >/dev/null 2>"$OUT/io.err"
+    [ $? -eq 1 ] && ! ls "$OUT"/not_a_dir?* >/dev/null 2>&1 && grep -q "payback: error:" "$OUT/io.err"
+}
+check "unwritable output: exit 1, an error line, no file" io_fail
+check "--help exits 0" "$BIN" --help
+check "--version exits 0" "$BIN" --version
+check "validate accepts every scenario in scenarios/" "$BIN" validate scenarios/*.yaml
