@@ -31,7 +31,7 @@ cmocka_suite() { # BUILD LABEL
         # TAP output: one "ok N - name" / "not ok N - name" line per test.
         out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
         local rc=$?
-        printf '%s\n' "$out" | grep -E '^(not )?ok ' | sed -e "s/^\(\(not \)\{0,1\}ok\) [0-9]* - /\1 - $2 $(basename "$t"): /"
+        printf '%s\n' "$out" | grep -E '^(not )?ok ' | sed -e "s/^\(\(not \)\{0,1\}ok\) [0-9]* - /\1 - ${2:+$2 }$(basename "$t"): /"
         printf '%s\n' "$out" | grep -E '^#' | head -20
         if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
             echo "not ok - $2 $(basename "$t"): exited $rc"
