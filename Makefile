@@ -12,11 +12,11 @@ SAN := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-om
 PKGS := hdf5-serial gsl yaml-0.1
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -fopenmp $(SAN) -Iinclude -I$(BUILD) \
   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm
+PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lgmp -lm
 PYTHON := /usr/bin/python3
 
 # Debian packages: to build, and in addition to test.
-DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev
+DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev libgmp-dev
 DEPS_TEST := $(DEPS_BUILD) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
   python3-xarray python3-netcdf4 netcdf-bin
 

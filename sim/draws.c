@@ -82,3 +82,218 @@ void pb_path_in_central(const pb_scenario *sc, pb_path_in *in)
     memset(in->eps, 0, sizeof in->eps);
     memset(in->u_regime, 0, sizeof in->u_regime);
 }
+
+/* ------------------------------------------------------------------ */
+/* Monte Carlo draws                                                    */
+
+#include <stdlib.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_randist.h>
+
+#include "payback/rng.h"
+
+#define MAX_SLOTS (PB_MAX_PARAMS + 2 * PB_MAX_YEARS)
+#define MAX_CALLS (PB_MAX_PARAMS + 4 * PB_MAX_YEARS)
+
+/* One value a path needs: a parameter (per path), or a parameter in one
+ * year (per year). */
+typedef struct {
+    const pb_param *p;
+    uint32_t stream;
+    int year;       /* calendar year of a per-year draw, 0 for per path */
+    int corr;       /* index in the correlated group, or -1 */
+} slot;
+
+struct pb_sampler {
+    const pb_scenario *sc;
+    int n_slots;
+    slot slots[MAX_SLOTS];
+    int n_calls;               /* pb_path_in_fill's calls, in order, */
+    int call_slot[MAX_CALLS];  /* ... and the slot each one reads */
+    int n_corr;                /* correlated per-path parameters */
+    int corr_slot[2 * PB_MAX_CORRELATIONS];
+    double L[2 * PB_MAX_CORRELATIONS][2 * PB_MAX_CORRELATIONS]; /* Cholesky factor, lower */
+    uint32_t shock_stream, regime_stream;
+    bool draw_shocks;          /* false when the volatility is fixed at 0 */
+};
+
+/* Records pb_path_in_fill's calls: which parameter, which year. */
+typedef struct {
+    pb_sampler *s;
+    const pb_param_ref *refs;
+    int n_refs;
+    bool overflow;
+} recorder;
+
+static double record_call(void *ctx, const pb_param *p, int t)
+{
+    recorder *rc = ctx;
+    pb_sampler *s = rc->s;
+    int year = t >= 0 ? s->sc->start + t : 0;
+    int k = 0;
+    while (k < s->n_slots && !(s->slots[k].p == p && s->slots[k].year == year)) k++;
+    if (k == s->n_slots) {
+        if (k >= MAX_SLOTS) { rc->overflow = true; return 0; }
+        const char *path = "?";
+        for (int i = 0; i < rc->n_refs; i++)
+            if (rc->refs[i].param == p) path = rc->refs[i].path;
+        s->slots[k] = (slot){p, pb_stream_id(path), year, -1};
+        s->n_slots++;
+    }
+    if (s->n_calls >= MAX_CALLS) { rc->overflow = true; return 0; }
+    s->call_slot[s->n_calls++] = k;
+    return pb_param_mean(p);
+}
+
+pb_sampler *pb_sampler_alloc(const pb_scenario *sc)
+{
+    pb_sampler *s = calloc(1, sizeof *s);
+    pb_param_ref *refs = calloc(PB_MAX_PARAMS, sizeof *refs);
+    pb_path_in *scratch = malloc(sizeof *scratch);
+    if (!s || !refs || !scratch) {
+        free(s); free(refs); free(scratch);
+        pb_raise(PB_ENOMEM, NULL, "cannot allocate the sampler");
+        return NULL;
+    }
+    s->sc = sc;
+    int n = pb_scenario_params((pb_scenario *)sc, refs, PB_MAX_PARAMS);
+    recorder rc = {s, refs, n, false};
+    pb_path_in_fill(sc, scratch, record_call, &rc);
+    free(scratch);
+    if (rc.overflow) {
+        free(refs);
+        free(s);
+        pb_raise(PB_EINTERNAL, NULL, "the scenario has more parameter values than the sampler holds");
+        return NULL;
+    }
+    s->shock_stream = pb_stream_id(PB_STREAM_SHOCK);
+    s->regime_stream = pb_stream_id(PB_STREAM_REGIME);
+    const pb_param *vol = sc->process == PB_PROCESS_GROWTH ? &sc->g_volatility : &sc->l_volatility;
+    s->draw_shocks = !(vol->dist == PB_DIST_FIXED && vol->v[0] == 0);
+
+    /* Distinct parameters must have distinct streams (a 32-bit hash). */
+    pb_status st = PB_OK;
+    for (int i = 0; i < n && st == PB_OK; i++) {
+        uint32_t id = pb_stream_id(refs[i].path);
+        for (int j = 0; j < i; j++)
+            if (pb_stream_id(refs[j].path) == id) {
+                st = pb_raise(PB_EINTERNAL, NULL, "parameters '%s' and '%s' hash to the same random stream; rename one",
+                              refs[j].path, refs[i].path);
+                break;
+            }
+        if (id == s->shock_stream || id == s->regime_stream)
+            st = pb_raise(PB_EINTERNAL, NULL, "parameter '%s' hashes to the stream of a shock process", refs[i].path);
+    }
+
+    /* The correlated group: normals with rho = 2 sin(pi rho_s / 6), factored
+     * by GSL's Cholesky (validated positive definite at load). */
+    for (int k = 0; k < sc->n_correlations && st == PB_OK; k++) {
+        const char *names[2] = {sc->corr[k].a, sc->corr[k].b};
+        for (int e = 0; e < 2; e++) {
+            const pb_param_ref *r = pb_scenario_find(refs, n, names[e]);
+            int slot_k = 0;
+            while (slot_k < s->n_slots && !(s->slots[slot_k].p == r->param && s->slots[slot_k].year == 0)) slot_k++;
+            if (slot_k == s->n_slots) continue; /* a parameter the path does not use */
+            if (s->slots[slot_k].corr < 0) {
+                s->slots[slot_k].corr = s->n_corr;
+                s->corr_slot[s->n_corr++] = slot_k;
+            }
+        }
+    }
+    if (st == PB_OK && s->n_corr > 0) {
+        gsl_matrix *m = gsl_matrix_alloc((size_t)s->n_corr, (size_t)s->n_corr);
+        if (!m) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+        else {
+            gsl_matrix_set_identity(m);
+            for (int k = 0; k < sc->n_correlations; k++) {
+                const pb_param_ref *ra = pb_scenario_find(refs, n, sc->corr[k].a), *rb = pb_scenario_find(refs, n, sc->corr[k].b);
+                int ia = -1, ib = -1;
+                for (int j = 0; j < s->n_corr; j++) {
+                    if (s->slots[s->corr_slot[j]].p == ra->param) ia = j;
+                    if (s->slots[s->corr_slot[j]].p == rb->param) ib = j;
+                }
+                if (ia < 0 || ib < 0) continue;
+                double rho = pb_spearman_to_pearson(sc->corr[k].rho_s);
+                gsl_matrix_set(m, (size_t)ia, (size_t)ib, rho);
+                gsl_matrix_set(m, (size_t)ib, (size_t)ia, rho);
+            }
+            if (gsl_linalg_cholesky_decomp1(m) != GSL_SUCCESS)
+                st = pb_raise(PB_EINPUT, NULL, "the correlation matrix is not positive definite");
+            for (int i = 0; i < s->n_corr; i++)
+                for (int j = 0; j < s->n_corr; j++) s->L[i][j] = j <= i ? gsl_matrix_get(m, (size_t)i, (size_t)j) : 0;
+            gsl_matrix_free(m);
+        }
+    }
+    free(refs);
+    if (st != PB_OK) { free(s); return NULL; }
+    return s;
+}
+
+void pb_sampler_free(pb_sampler *s) { free(s); }
+
+typedef struct { const pb_sampler *s; const double *vals; int cursor; } replay;
+
+static double replay_call(void *ctx, const pb_param *p, int t)
+{
+    (void)p;
+    (void)t;
+    replay *rp = ctx;
+    return rp->vals[rp->s->call_slot[rp->cursor++]];
+}
+
+/* u in (0, 1) from a standard normal, never exactly 0 or 1. */
+static double normal_to_uniform(double y)
+{
+    double u = y < 0 ? gsl_cdf_ugaussian_P(y) : 1 - gsl_cdf_ugaussian_Q(y);
+    if (!(u > 0)) u = 1e-300;
+    if (!(u < 1)) u = 1 - 0x1p-53;
+    return u;
+}
+
+void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r, pb_path_in *in)
+{
+    double vals[MAX_SLOTS];
+    for (int k = 0; k < s->n_slots; k++) {
+        const slot *sl = &s->slots[k];
+        if (sl->p->dist == PB_DIST_FIXED || sl->corr >= 0) {
+            vals[k] = sl->p->v[0];
+            continue;
+        }
+        pb_rng_start(r, seed, path, sl->stream, sl->year);
+        vals[k] = pb_param_sample(sl->p, r);
+    }
+    if (s->n_corr > 0) {
+        /* Gaussian copula: independent normals from each parameter's own
+         * stream, correlated by L, mapped through each marginal's inverse CDF. */
+        double z[2 * PB_MAX_CORRELATIONS];
+        for (int j = 0; j < s->n_corr; j++) {
+            const slot *sl = &s->slots[s->corr_slot[j]];
+            pb_rng_start(r, seed, path, sl->stream, 0);
+            z[j] = gsl_ran_gaussian_ziggurat(r, 1.0);
+        }
+        for (int i = 0; i < s->n_corr; i++) {
+            double y = 0;
+            for (int j = 0; j <= i; j++) y += s->L[i][j] * z[j];
+            const slot *sl = &s->slots[s->corr_slot[i]];
+            if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, normal_to_uniform(y));
+        }
+    }
+    replay rp = {s, vals, 0};
+    pb_path_in_fill(s->sc, in, replay_call, &rp);
+    const int H = s->sc->n_years;
+    for (int t = 0; t < H; t++) {
+        if (s->draw_shocks) {
+            pb_rng_start(r, seed, path, s->shock_stream, s->sc->start + t);
+            in->eps[t] = gsl_ran_gaussian_ziggurat(r, 1.0);
+        } else {
+            in->eps[t] = 0;
+        }
+        if (in->regime) {
+            pb_rng_start(r, seed, path, s->regime_stream, s->sc->start + t);
+            in->u_regime[t] = pb_rng_uniform53(r);
+        }
+    }
+}

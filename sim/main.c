@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <omp.h>
 
 #include <gsl/gsl_errno.h>
 #include <hdf5.h>
@@ -15,13 +18,15 @@
 #include "payback/error.h"
 #include "payback/output.h"
 #include "payback/path.h"
+#include "payback/run.h"
 #include "payback/scenario.h"
 #include "payback/stats.h"
 
 static const char usage_text[] =
     "usage:\n"
     "  payback run SCENARIO.yaml [-n PATHS] [-s SEED] [-o OUT.h5] [-t THREADS]\n"
-    "                            [--set PATH=VALUE]... [--deterministic] [--quiet|--progress]\n"
+    "                            [--set PATH=VALUE]... [--deterministic] [--store-paths N]\n"
+    "                            [--quiet|--progress]\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
     "  payback --help | --version\n"
@@ -34,7 +39,8 @@ static const char usage_text[] =
     "      --set PATH=VALUE  replace the scenario node at a dotted PATH by VALUE (YAML),\n"
     "                        e.g. --set revenue.growth.initial=0.5; repeatable\n"
     "      --deterministic   one central path: every distribution at its mean, no shocks\n"
-    "      --quiet           no progress on stderr\n"
+    "      --store-paths N   keep the first N paths' series and metrics in /paths\n"
+    "      --quiet           no progress on stderr (shown by default when stderr is a terminal)\n"
     "      --progress        progress on stderr even when it is not a terminal\n"
     "\n"
     "exit status: 0 success, 1 runtime failure (I/O, memory), 2 usage or input error\n";
@@ -63,7 +69,8 @@ typedef struct {
     long long paths;       /* -1: the scenario's */
     unsigned long long seed;
     bool have_seed, deterministic, quiet, progress;
-    int threads;
+    int threads;           /* 0: OMP_NUM_THREADS, else all cores */
+    long long store_paths;
 } run_opts;
 
 static void iso_now(char *buf, size_t len)
@@ -72,6 +79,34 @@ static void iso_now(char *buf, size_t len)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void fill_info(pb_run_info *info, const pb_scenario *sc, const run_opts *o)
+{
+    memset(info, 0, sizeof *info);
+    info->scenario_name = (char *)sc->name;
+    info->scenario_file = sc->file;
+    info->scenario_yaml = sc->text;
+    info->overrides = sc->overrides;
+    info->n_overrides = sc->n_overrides;
+    info->seed = o->have_seed ? o->seed : sc->seed;
+    info->ranks = 1;
+    info->n_target_years = sc->n_target_years;
+    memcpy(info->target_years, sc->target_years, sizeof info->target_years);
+    iso_now(info->created, sizeof info->created);
+    snprintf(info->version, sizeof info->version, "%s", PB_VERSION);
+    snprintf(info->build, sizeof info->build, "%s", pb_build_string());
+}
+
+/* Writes the file, then prints the table: a run whose file cannot be
+ * written prints nothing on stdout. */
+static pb_status finish_run(const char *out_path, const pb_run_info *info, const pb_summary *s, const pb_stored_paths *sp)
+{
+    pb_status st = pb_output_write(out_path, info, s, sp);
+    if (st != PB_OK) return st;
+    pb_summary_print(stdout, info, s);
+    if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
+    return st;
 }
 
 static pb_status run_deterministic(const pb_scenario *sc, const run_opts *o, const char *out_path)
@@ -91,27 +126,14 @@ static pb_status run_deterministic(const pb_scenario *sc, const run_opts *o, con
     pb_path_simulate(in, ws, &out);
     unsigned char kind = (unsigned char)out.irr_kind, bad = out.nonfinite;
     if ((st = pb_summary_exact(s, 1, out.series, out.metric, &kind, &bad)) != PB_OK) goto done;
-
     pb_run_info info;
-    memset(&info, 0, sizeof info);
-    info.scenario_name = (char *)sc->name;
-    info.scenario_file = sc->file;
-    info.scenario_yaml = sc->text;
-    info.overrides = sc->overrides;
-    info.n_overrides = sc->n_overrides;
-    info.seed = o->have_seed ? o->seed : sc->seed;
+    fill_info(&info, sc, o);
     info.paths = 1;
     info.threads = 1;
-    info.ranks = 1;
     info.deterministic = true;
-    info.n_target_years = sc->n_target_years;
-    memcpy(info.target_years, sc->target_years, sizeof info.target_years);
-    iso_now(info.created, sizeof info.created);
-    snprintf(info.version, sizeof info.version, "%s", PB_VERSION);
-    snprintf(info.build, sizeof info.build, "%s", pb_build_string());
-    if ((st = pb_output_write(out_path, &info, s)) != PB_OK) goto done;
-    pb_summary_print(stdout, &info, s);
-    if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
+    /* --store-paths keeps the one path. */
+    pb_stored_paths sp = {o->store_paths > 0 ? 1 : 0, sc->n_years, out.series, out.metric, &kind, &bad};
+    st = finish_run(out_path, &info, s, &sp);
 done:
     pb_summary_free(s);
     pb_path_ws_free(ws);
@@ -119,15 +141,41 @@ done:
     return st;
 }
 
+static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const char *out_path)
+{
+    pb_run_opts ro = {
+        .paths = o->paths > 0 ? o->paths : sc->paths,
+        .seed = o->have_seed ? o->seed : sc->seed,
+        .threads = o->threads,
+        .store_paths = o->store_paths,
+        .progress = o->progress || (!o->quiet && isatty(2)),
+    };
+    if (ro.threads <= 0) {
+        const char *env = getenv("OMP_NUM_THREADS");
+        unsigned long long v;
+        ro.threads = env && parse_u64(env, &v) && v >= 1 && v <= 4096 ? (int)v : omp_get_num_procs();
+    }
+    pb_run_result res;
+    pb_status st = pb_run_mc(sc, &ro, &res);
+    if (st != PB_OK) return st;
+    pb_run_info info;
+    fill_info(&info, sc, o);
+    info.paths = ro.paths;
+    info.threads = res.threads;
+    st = finish_run(out_path, &info, res.summary, &res.stored);
+    pb_run_result_clear(&res);
+    return st;
+}
+
 static int cmd_run(int argc, char **argv)
 {
-    enum { OPT_SET = 256, OPT_DET, OPT_QUIET, OPT_PROGRESS };
+    enum { OPT_SET = 256, OPT_DET, OPT_QUIET, OPT_PROGRESS, OPT_STORE };
     static const struct option longopts[] = {
         {"paths-count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, 't'},
         {"set", required_argument, 0, OPT_SET}, {"deterministic", no_argument, 0, OPT_DET},
         {"quiet", no_argument, 0, OPT_QUIET}, {"progress", no_argument, 0, OPT_PROGRESS},
-        {0, 0, 0, 0}};
+        {"store-paths", required_argument, 0, OPT_STORE}, {0, 0, 0, 0}};
     run_opts o = {.paths = -1};
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     if (!sets) { pb_raise(PB_ENOMEM, NULL, "out of memory"); return 1; }
@@ -154,6 +202,10 @@ static int cmd_run(int argc, char **argv)
         case OPT_DET: o.deterministic = true; break;
         case OPT_QUIET: o.quiet = true; break;
         case OPT_PROGRESS: o.progress = true; break;
+        case OPT_STORE:
+            if (!parse_u64(optarg, &v) || v > (unsigned long long)1e9) { rc = usage_error("--store-paths takes a number of paths from 0 to 1e9, not '%s'", optarg); goto done; }
+            o.store_paths = (long long)v;
+            break;
         default: rc = usage_error("%s", "unknown or incomplete option to 'run'"); goto done;
         }
     }
@@ -169,7 +221,7 @@ static int cmd_run(int argc, char **argv)
     else if ((out_path = malloc(strlen(sc->name) + 16))) sprintf(out_path, "results/%s.h5", sc->name);
     if (!out_path) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
     else if (o.deterministic) st = run_deterministic(sc, &o, out_path);
-    else st = pb_raise(PB_EUSAGE, NULL, "the Monte Carlo kernel is not built yet; run with --deterministic");
+    else st = run_monte_carlo(sc, &o, out_path);
     free(out_path);
     pb_scenario_free(sc);
     rc = pb_exit_code(st);

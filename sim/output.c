@@ -234,7 +234,110 @@ static pb_status ensure_dir(const char *path)
     return st;
 }
 
-pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s)
+/* /paths: the first N paths' series (path, year) and metrics (path),
+ * chunked and compressed, with its own scales `path` and `year`. */
+static pb_status write_paths(hid_t file, const char *tmp, const pb_stored_paths *sp, const pb_summary *s)
+{
+    const hsize_t N = (hsize_t)sp->n, H = (hsize_t)sp->n_years;
+    hid_t grp = H5I_INVALID_HID, pscale = H5I_INVALID_HID, yscale = H5I_INVALID_HID, gcpl = tracked_gcpl();
+    hid_t fs2 = H5I_INVALID_HID, fs1 = H5I_INVALID_HID, ms = H5I_INVALID_HID, dcpl2 = H5I_INVALID_HID, dcpl1 = H5I_INVALID_HID;
+    hid_t d = H5I_INVALID_HID;
+    int64_t *idx = malloc((size_t)N * sizeof *idx);
+    int *years = malloc((size_t)H * sizeof *years);
+    bool ok = false;
+    char what[160] = "/paths";
+    if (!idx || !years) { free(idx); free(years); if (gcpl >= 0) H5Pclose(gcpl); return pb_raise(PB_ENOMEM, NULL, "out of memory"); }
+    for (hsize_t i = 0; i < N; i++) idx[i] = (int64_t)i;
+    for (hsize_t t = 0; t < H; t++) years[t] = s->start + (int)t;
+    hsize_t dims2[2] = {N, H}, chunk2[2] = {N < 1024 ? N : 1024, H}, chunk1 = N < 65536 ? N : 65536;
+    hsize_t mdims[3] = {N, PB_N_SERIES, H};
+    if (gcpl < 0 || (grp = H5Gcreate2(file, "paths", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto done;
+    if ((fs2 = H5Screate_simple(2, dims2, NULL)) < 0 || (fs1 = H5Screate_simple(1, &N, NULL)) < 0 ||
+        (ms = H5Screate_simple(3, mdims, NULL)) < 0)
+        goto done;
+    if ((dcpl2 = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_chunk(dcpl2, 2, chunk2) < 0 ||
+        H5Pset_shuffle(dcpl2) < 0 || H5Pset_deflate(dcpl2, 4) < 0)
+        goto done;
+    if ((dcpl1 = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_chunk(dcpl1, 1, &chunk1) < 0 ||
+        H5Pset_shuffle(dcpl1) < 0 || H5Pset_deflate(dcpl1, 4) < 0)
+        goto done;
+    /* Scales. */
+    if ((pscale = H5Dcreate2(grp, "path", H5T_STD_I64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) < 0 ||
+        H5Dwrite(pscale, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx) < 0 || H5DSset_scale(pscale, "path") < 0 ||
+        attr_str(pscale, "units", "1") < 0 || attr_str(pscale, "long_name", "path index (0-based) in the run") < 0)
+        goto done;
+    hid_t ys = H5Screate_simple(1, &H, NULL);
+    if (ys < 0) goto done;
+    yscale = H5Dcreate2(grp, "year", H5T_STD_I32LE, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Sclose(ys);
+    if (yscale < 0 || H5Dwrite(yscale, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) < 0 ||
+        H5DSset_scale(yscale, "year") < 0 || attr_str(yscale, "units", "calendar year") < 0 ||
+        attr_str(yscale, "long_name", "calendar year") < 0)
+        goto done;
+    for (int k = 0; k < PB_N_SERIES; k++) {
+        snprintf(what, sizeof what, "/paths/%s", pb_series_info[k].name);
+        hsize_t start[3] = {0, (hsize_t)k, 0}, count[3] = {N, 1, H};
+        if (H5Sselect_hyperslab(ms, H5S_SELECT_SET, start, NULL, count, NULL) < 0) goto done;
+        if ((d = H5Dcreate2(grp, pb_series_info[k].name, H5T_IEEE_F64LE, fs2, H5P_DEFAULT, dcpl2, H5P_DEFAULT)) < 0 ||
+            H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, H5S_ALL, H5P_DEFAULT, sp->series) < 0 ||
+            attr_str(d, "units", pb_series_info[k].units) < 0 || attr_str(d, "long_name", pb_series_info[k].long_name) < 0 ||
+            H5DSattach_scale(d, pscale, 0) < 0 || H5DSattach_scale(d, yscale, 1) < 0)
+            goto done;
+        H5Dclose(d);
+        d = H5I_INVALID_HID;
+    }
+    hsize_t mdim2[2] = {N, PB_N_METRICS};
+    hid_t mm = H5Screate_simple(2, mdim2, NULL);
+    if (mm < 0) goto done;
+    for (int m = 0; m < PB_N_METRICS; m++) {
+        snprintf(what, sizeof what, "/paths/%s", pb_metric_info[m].name);
+        hsize_t start[2] = {0, (hsize_t)m}, count[2] = {N, 1};
+        bool w = H5Sselect_hyperslab(mm, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+                 (d = H5Dcreate2(grp, pb_metric_info[m].name, H5T_IEEE_F64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
+                 H5Dwrite(d, H5T_NATIVE_DOUBLE, mm, H5S_ALL, H5P_DEFAULT, sp->metric) >= 0 &&
+                 attr_str(d, "units", pb_metric_info[m].units) >= 0 && attr_str(d, "long_name", pb_metric_info[m].long_name) >= 0 &&
+                 (!pb_metric_is_year(m) || attr_str(d, "never", "+inf means no such year within the horizon") >= 0) &&
+                 (m != PB_M_IRR || attr_str(d, "missing", "NaN where the path has no IRR or several (see irr_kind)") >= 0) &&
+                 H5DSattach_scale(d, pscale, 0) >= 0;
+        if (d >= 0) H5Dclose(d);
+        d = H5I_INVALID_HID;
+        if (!w) { H5Sclose(mm); goto done; }
+    }
+    H5Sclose(mm);
+    struct { const char *name, *units, *long_name; const void *data; hid_t ft, mt; } one[] = {
+        {"path_index", "1", "path index (0-based) in the run", idx, H5T_STD_I64LE, H5T_NATIVE_INT64},
+        {"irr_kind", "1", "0: one IRR, 1: none, 2: several", sp->irr_kind, H5T_STD_U8LE, H5T_NATIVE_UCHAR},
+        {"nonfinite", "1", "1: the path has a NaN or infinite value and is left out of the statistics", sp->nonfinite, H5T_STD_U8LE, H5T_NATIVE_UCHAR},
+    };
+    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+        snprintf(what, sizeof what, "/paths/%s", one[i].name);
+        bool w = (d = H5Dcreate2(grp, one[i].name, one[i].ft, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
+                 H5Dwrite(d, one[i].mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, one[i].data) >= 0 &&
+                 attr_str(d, "units", one[i].units) >= 0 && attr_str(d, "long_name", one[i].long_name) >= 0 &&
+                 H5DSattach_scale(d, pscale, 0) >= 0;
+        if (d >= 0) H5Dclose(d);
+        d = H5I_INVALID_HID;
+        if (!w) goto done;
+    }
+    ok = true;
+done:
+    if (d >= 0) H5Dclose(d);
+    if (pscale >= 0) H5Dclose(pscale);
+    if (yscale >= 0) H5Dclose(yscale);
+    if (dcpl1 >= 0) H5Pclose(dcpl1);
+    if (dcpl2 >= 0) H5Pclose(dcpl2);
+    if (ms >= 0) H5Sclose(ms);
+    if (fs1 >= 0) H5Sclose(fs1);
+    if (fs2 >= 0) H5Sclose(fs2);
+    if (grp >= 0) H5Gclose(grp);
+    if (gcpl >= 0) H5Pclose(gcpl);
+    free(idx);
+    free(years);
+    return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write %s to '%s'", what, tmp);
+}
+
+pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
+                          const pb_stored_paths *stored)
 {
     pb_status st = ensure_dir(path);
     if (st != PB_OK) return st;
@@ -290,6 +393,7 @@ pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_su
     write_metrics_group(&w, s);
     close_group(&w);
     if (w.st != PB_OK) { st = w.st; goto done; }
+    if (stored && stored->n > 0 && (st = write_paths(file, tmp, stored, s)) != PB_OK) goto done;
     st = PB_OK;
 done:
     if (fcpl >= 0) H5Pclose(fcpl);

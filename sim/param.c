@@ -3,6 +3,7 @@
 #include "payback/param.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -192,3 +193,187 @@ void pb_lognormal_params(double mean, double sd, double *mu_ln, double *sigma_ln
 }
 
 double pb_spearman_to_pearson(double rho_s) { return 2 * sin(3.14159265358979323846 * rho_s / 6); }
+
+void pb_pert_shape(const pb_param *p, double *alpha, double *beta)
+{
+    double range = p->v[2] - p->v[0];
+    *alpha = 1 + 4 * (p->v[1] - p->v[0]) / range;
+    *beta = 1 + 4 * (p->v[2] - p->v[1]) / range;
+}
+
+/* A uniform in (0, 1) with 53 random bits from any GSL generator. */
+static double uniform53(gsl_rng *r)
+{
+    uint32_t a = (uint32_t)gsl_rng_get(r) >> 5, b = (uint32_t)gsl_rng_get(r) >> 6;
+    return ((double)a * 67108864.0 + (double)b + 0.5) / 9007199254740992.0;
+}
+
+static double triangular_quantile(const double *v, double u)
+{
+    double a = v[0], c = v[1], b = v[2];
+    double fc = (c - a) / (b - a);
+    return u < fc ? a + sqrt(u * (b - a) * (c - a)) : b - sqrt((1 - u) * (b - a) * (b - c));
+}
+
+/* Truncated normal by its inverse CDF, on the side of the mean where the
+ * tail probabilities do not cancel. */
+static double truncnormal_quantile(const double *v, double u)
+{
+    double alpha = (v[2] - v[0]) / v[1], beta = (v[3] - v[0]) / v[1];
+    double z;
+    if (alpha > 0) {
+        double qa = gsl_cdf_ugaussian_Q(alpha), qb = gsl_cdf_ugaussian_Q(beta);
+        z = gsl_cdf_ugaussian_Qinv(qa - u * (qa - qb));
+    } else {
+        double pa = gsl_cdf_ugaussian_P(alpha), pb = gsl_cdf_ugaussian_P(beta);
+        z = gsl_cdf_ugaussian_Pinv(pa + u * (pb - pa));
+    }
+    double x = v[0] + v[1] * z;
+    return x < v[2] ? v[2] : x > v[3] ? v[3] : x; /* rounding at the very ends */
+}
+
+static double discrete_quantile(const pb_param *p, double u)
+{
+    double cum = 0;
+    for (int i = 0; i < p->n; i++) {
+        cum += p->p[i];
+        if (u < cum && p->p[i] > 0) return p->values[i];
+    }
+    for (int i = p->n - 1; i >= 0; i--) /* u beyond the rounded sum of p */
+        if (p->p[i] > 0) return p->values[i];
+    return p->values[p->n - 1];
+}
+
+double pb_param_sample(const pb_param *p, gsl_rng *r)
+{
+    const double *v = p->v;
+    double a, b;
+    switch (p->dist) {
+    case PB_DIST_FIXED: return v[0];
+    case PB_DIST_NORMAL:
+        if (v[1] == 0) return v[0];
+        if (isinf(v[2]) && isinf(v[3])) return v[0] + v[1] * gsl_ran_gaussian_ziggurat(r, 1.0);
+        return truncnormal_quantile(v, uniform53(r));
+    case PB_DIST_LOGNORMAL:
+        if (v[1] == 0) return v[0];
+        pb_lognormal_params(v[0], v[1], &a, &b);
+        return exp(a + b * gsl_ran_gaussian_ziggurat(r, 1.0));
+    case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * uniform53(r);
+    case PB_DIST_TRIANGULAR: return triangular_quantile(v, uniform53(r));
+    case PB_DIST_PERT:
+        pb_pert_shape(p, &a, &b);
+        return v[0] + (v[2] - v[0]) * gsl_ran_beta(r, a, b);
+    case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_ran_beta(r, v[0], v[1]);
+    case PB_DIST_GAMMA: return gsl_ran_gamma(r, v[0], v[1]);
+    case PB_DIST_DISCRETE: return discrete_quantile(p, uniform53(r));
+    default: return NAN;
+    }
+}
+
+double pb_param_quantile(const pb_param *p, double u)
+{
+    const double *v = p->v;
+    double a, b;
+    switch (p->dist) {
+    case PB_DIST_FIXED: return v[0];
+    case PB_DIST_NORMAL:
+        if (v[1] == 0) return v[0];
+        if (isinf(v[2]) && isinf(v[3])) return v[0] + v[1] * gsl_cdf_ugaussian_Pinv(u);
+        return truncnormal_quantile(v, u);
+    case PB_DIST_LOGNORMAL:
+        if (v[1] == 0) return v[0];
+        pb_lognormal_params(v[0], v[1], &a, &b);
+        return gsl_cdf_lognormal_Pinv(u, a, b);
+    case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * u;
+    case PB_DIST_TRIANGULAR: return triangular_quantile(v, u);
+    case PB_DIST_PERT:
+        pb_pert_shape(p, &a, &b);
+        return v[0] + (v[2] - v[0]) * gsl_cdf_beta_Pinv(u, a, b);
+    case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_cdf_beta_Pinv(u, v[0], v[1]);
+    case PB_DIST_GAMMA: return gsl_cdf_gamma_Pinv(u, v[0], v[1]);
+    case PB_DIST_DISCRETE: return discrete_quantile(p, u);
+    default: return NAN;
+    }
+}
+
+double pb_param_cdf(const pb_param *p, double x)
+{
+    const double *v = p->v;
+    double a, b;
+    switch (p->dist) {
+    case PB_DIST_FIXED: return x >= v[0];
+    case PB_DIST_NORMAL: {
+        if (x <= v[2]) return 0;
+        if (x >= v[3]) return 1;
+        double alpha = (v[2] - v[0]) / v[1], beta = (v[3] - v[0]) / v[1], z = (x - v[0]) / v[1];
+        return (gsl_cdf_ugaussian_P(z) - gsl_cdf_ugaussian_P(alpha)) / normal_mass(alpha, beta);
+    }
+    case PB_DIST_LOGNORMAL:
+        pb_lognormal_params(v[0], v[1], &a, &b);
+        return gsl_cdf_lognormal_P(x, a, b);
+    case PB_DIST_UNIFORM: return x <= v[0] ? 0 : x >= v[1] ? 1 : (x - v[0]) / (v[1] - v[0]);
+    case PB_DIST_TRIANGULAR: {
+        double lo = v[0], c = v[1], hi = v[2];
+        if (x <= lo) return 0;
+        if (x >= hi) return 1;
+        return x <= c ? (x - lo) * (x - lo) / ((hi - lo) * (c - lo)) : 1 - (hi - x) * (hi - x) / ((hi - lo) * (hi - c));
+    }
+    case PB_DIST_PERT:
+        pb_pert_shape(p, &a, &b);
+        return gsl_cdf_beta_P((x - v[0]) / (v[2] - v[0]), a, b);
+    case PB_DIST_BETA: return gsl_cdf_beta_P((x - v[2]) / (v[3] - v[2]), v[0], v[1]);
+    case PB_DIST_GAMMA: return gsl_cdf_gamma_P(x, v[0], v[1]);
+    case PB_DIST_DISCRETE: {
+        double cum = 0;
+        for (int i = 0; i < p->n; i++)
+            if (p->values[i] <= x) cum += p->p[i];
+        return cum;
+    }
+    default: return NAN;
+    }
+}
+
+void pb_param_moments(const pb_param *p, double *mean, double *var)
+{
+    const double *v = p->v;
+    double a, b, r;
+    switch (p->dist) {
+    case PB_DIST_FIXED: *mean = v[0]; *var = 0; return;
+    case PB_DIST_NORMAL: {
+        *mean = pb_param_mean(p);
+        if (v[1] == 0) { *var = 0; return; }
+        double alpha = (v[2] - v[0]) / v[1], beta = (v[3] - v[0]) / v[1];
+        double pa = isinf(alpha) ? 0 : gsl_ran_ugaussian_pdf(alpha), pbt = isinf(beta) ? 0 : gsl_ran_ugaussian_pdf(beta);
+        double aa = isinf(alpha) ? 0 : alpha * pa, bb = isinf(beta) ? 0 : beta * pbt, z = normal_mass(alpha, beta);
+        double d = (pa - pbt) / z;
+        *var = v[1] * v[1] * (1 + (aa - bb) / z - d * d);
+        return;
+    }
+    case PB_DIST_LOGNORMAL: *mean = v[0]; *var = v[1] * v[1]; return;
+    case PB_DIST_UNIFORM: *mean = (v[0] + v[1]) / 2; *var = (v[1] - v[0]) * (v[1] - v[0]) / 12; return;
+    case PB_DIST_TRIANGULAR:
+        *mean = (v[0] + v[1] + v[2]) / 3;
+        *var = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - v[0] * v[1] - v[0] * v[2] - v[1] * v[2]) / 18;
+        return;
+    case PB_DIST_PERT:
+        pb_pert_shape(p, &a, &b);
+        r = v[2] - v[0];
+        *mean = (v[0] + 4 * v[1] + v[2]) / 6;
+        *var = r * r * a * b / ((a + b) * (a + b) * (a + b + 1));
+        return;
+    case PB_DIST_BETA:
+        r = v[3] - v[2];
+        *mean = v[2] + r * v[0] / (v[0] + v[1]);
+        *var = r * r * v[0] * v[1] / ((v[0] + v[1]) * (v[0] + v[1]) * (v[0] + v[1] + 1));
+        return;
+    case PB_DIST_GAMMA: *mean = v[0] * v[1]; *var = v[0] * v[1] * v[1]; return;
+    case PB_DIST_DISCRETE: {
+        double m = 0, m2 = 0;
+        for (int i = 0; i < p->n; i++) { m += p->p[i] * p->values[i]; m2 += p->p[i] * p->values[i] * p->values[i]; }
+        *mean = m;
+        *var = m2 - m * m;
+        return;
+    }
+    default: *mean = *var = NAN; return;
+    }
+}

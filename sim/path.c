@@ -67,13 +67,22 @@ typedef struct {
     bool in_service; /* not yet retired */
 } vintage;
 
+#define IRR_X0 (-4.605170185988091)   /* ln 0.01: rho = -0.99 */
+#define IRR_XEND 2.3978952727983707    /* ln 11: rho = 10 */
+#define IRR_DX 0.05
+#define IRR_GRID_MAX 160 /* (ln 11 - ln 0.01)/0.05 + 2 = 142 points */
+
 struct pb_path_ws {
     int n_years;
+    int irr_n;                 /* the IRR scan's grid, in rho and in v = 1/(1+rho) */
+    double irr_rho[IRR_GRID_MAX], irr_v[IRR_GRID_MAX], irr_f[IRR_GRID_MAX];
     vintage *vin;              /* [n_years] */
     double *series;            /* [PB_N_SERIES * n_years] */
     double *net;               /* [n_years + 1], N_tau for the IRR */
     gsl_root_fsolver *solver;  /* Brent, for the IRR */
 };
+
+static int irr_grid(double *rho, double *v);
 
 pb_path_ws *pb_path_ws_alloc(int n_years)
 {
@@ -83,6 +92,7 @@ pb_path_ws *pb_path_ws_alloc(int n_years)
         (ws->net = calloc((size_t)n_years + 1, sizeof *ws->net)) &&
         (ws->solver = gsl_root_fsolver_alloc(gsl_root_fsolver_brent))) {
         ws->n_years = n_years;
+        ws->irr_n = irr_grid(ws->irr_rho, ws->irr_v);
         return ws;
     }
     pb_path_ws_free(ws);
@@ -131,9 +141,22 @@ static double brent(pb_path_ws *ws, npv_args *a, double lo, double hi)
     return gsl_root_fsolver_root(ws->solver);
 }
 
-#define IRR_X0 (-4.605170185988091)   /* ln 0.01: rho = -0.99 */
-#define IRR_XEND 2.3978952727983707    /* ln 11: rho = 10 */
-#define IRR_DX 0.05
+
+/* The scan's grid in v = 1/(1+rho): x_k = ln 0.01 + 0.05 k while x_k < ln 11,
+ * then ln 11 (model.md §7).  Computed once per workspace. */
+static int irr_grid(double *rho, double *v)
+{
+    int n = 0;
+    for (int k = 0;; k++) {
+        double x = IRR_X0 + IRR_DX * k;
+        bool end = !(x < IRR_XEND);
+        if (end) x = IRR_XEND;
+        rho[n] = exp(x) - 1;
+        v[n] = 1.0 / (1.0 + rho[n]);
+        n++;
+        if (end) return n;
+    }
+}
 
 pb_irr_kind pb_irr(const double *N, int n, pb_path_ws *ws, double *rate)
 {
@@ -149,32 +172,31 @@ pb_irr_kind pb_irr(const double *N, int n, pb_path_ws *ws, double *rate)
         if (s && last && s != last) changes++;
         if (s) last = s;
     }
-    double rho_lo = exp(IRR_X0) - 1, rho_hi = exp(IRR_XEND) - 1;
+    const int G = ws->irr_n;
+    const double *grid_rho = ws->irr_rho, *grid_v = ws->irr_v;
     if (changes <= 1) {
-        int s0 = sign_of(npv_at(rho_lo, &a)), s1 = sign_of(npv_at(rho_hi, &a));
+        int s0 = sign_of(npv_at(grid_rho[0], &a)), s1 = sign_of(npv_at(grid_rho[G - 1], &a));
         if (s0 == 0 || s1 == 0 || s0 != s1) {
-            *rate = brent(ws, &a, rho_lo, rho_hi);
+            *rate = brent(ws, &a, grid_rho[0], grid_rho[G - 1]);
             return isfinite(*rate) ? PB_IRR_ONE : PB_IRR_NONE;
         }
         return PB_IRR_NONE;
     }
-    /* Scan x = ln(1+rho) at x_k = ln 0.01 + 0.05 k while x_k < ln 11, then ln 11. */
+    /* NPV at every grid point, by Horner in v with the points side by side
+     * (independent chains the compiler vectorises; the same operations per
+     * point as npv_at, so the same signs). */
+    double *f = ws->irr_f;
+    for (int j = 0; j < G; j++) f[j] = N[n - 1];
+    for (int k = n - 2; k >= 0; k--)
+        for (int j = 0; j < G; j++) f[j] = f[j] * grid_v[j] + N[k];
     int roots = 0, prev_sign = 0;
-    double prev_rho = rho_lo, lo = 0, hi = 0;
-    for (int k = 0;; k++) {
-        double x = IRR_X0 + IRR_DX * k;
-        bool end = !(x < IRR_XEND);
-        if (end) x = IRR_XEND;
-        double rho = exp(x) - 1;
-        int s = sign_of(npv_at(rho, &a));
-        if (s != 0) {
-            if (prev_sign != 0 && s != prev_sign) {
-                if (++roots == 1) { lo = prev_rho; hi = rho; }
-            }
-            prev_sign = s;
-            prev_rho = rho;
-        }
-        if (end) break;
+    double prev_rho = grid_rho[0], lo = 0, hi = 0;
+    for (int j = 0; j < G && roots < 2; j++) {
+        int s = sign_of(f[j]);
+        if (s == 0) continue;
+        if (prev_sign != 0 && s != prev_sign && ++roots == 1) { lo = prev_rho; hi = grid_rho[j]; }
+        prev_sign = s;
+        prev_rho = grid_rho[j];
     }
     if (roots == 0) return PB_IRR_NONE;
     if (roots > 1) return PB_IRR_MULTIPLE;

@@ -212,3 +212,441 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
     free(x);
     return PB_OK;
 }
+
+/* ------------------------------------------------------------------ */
+/* Streaming accumulator                                                */
+
+#include <gmp.h>
+
+#define SKETCH_SUB_BITS 9                  /* 512 buckets per power of two */
+#define SKETCH_SUB (1 << SKETCH_SUB_BITS)
+#define SKETCH_MIN_EXP (-30)               /* |x| < 2^-30 counts as zero */
+#define EXACT_OFFSET 1126                  /* 2^1126 x is an integer for every double x */
+#define PB_ACC_MAX_BLOCK 4096              /* the largest block pb_acc_alloc accepts */
+
+typedef struct {
+    uint64_t *c;    /* counts of buckets lo .. lo + n - 1 */
+    int32_t lo, n;
+} store;
+
+typedef struct {
+    int64_t n;              /* values added */
+    double bsum, bsq;       /* this block's sums, in path order */
+    int64_t bn;
+    double min, max;
+    mpz_t s1, s2;           /* exact sums of x and x^2, times 2^EXACT_OFFSET */
+    store neg, pos;         /* sketch by |x|, for negative and positive values */
+    int64_t zero;           /* |x| < 2^-30 */
+    bool sketch;            /* year metrics need none: their histogram is exact */
+} cell;
+
+struct pb_acc {
+    int start, H, n_cells;
+    cell *cells;            /* [PB_N_SERIES * H + PB_N_METRICS] */
+    int block_cap, block_n; /* the block buffer: values of up to block_cap paths, */
+    size_t stride;          /* cell by cell, [n_cells][stride]: a flush visits each cell's
+                             * sketch once, with its values together.  stride = block_cap + 8,
+                             * not a power of two, or every cell of a path would fall in
+                             * the same cache set. */
+    double *block;
+    int64_t paths, nonfinite;
+    int64_t *closed;        /* [PB_N_METHODS * H] paths with G <= 0 */
+    int64_t *hist;          /* [PB_N_METRICS * H] year-metric histograms */
+    int64_t never[PB_N_METRICS];
+    int64_t irr_none, irr_multiple;
+    mpz_t tmp;
+    bool failed;            /* a sketch could not grow */
+};
+
+static inline int metric_cell(const pb_acc *a, int m) { return PB_N_SERIES * a->H + m; }
+
+pb_acc *pb_acc_alloc(int start, int n_years, int block_paths)
+{
+    pb_acc *a = block_paths >= 1 && block_paths <= PB_ACC_MAX_BLOCK ? calloc(1, sizeof *a) : NULL;
+    if (!a) goto fail;
+    a->start = start;
+    a->H = n_years;
+    a->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
+    a->block_cap = block_paths;
+    a->stride = (size_t)block_paths + 8;
+    mpz_init(a->tmp);
+    if (!(a->cells = calloc((size_t)a->n_cells, sizeof *a->cells)) ||
+        !(a->block = malloc((size_t)a->n_cells * a->stride * sizeof *a->block)) ||
+        !(a->closed = calloc((size_t)PB_N_METHODS * (size_t)n_years, sizeof *a->closed)) ||
+        !(a->hist = calloc((size_t)PB_N_METRICS * (size_t)n_years, sizeof *a->hist)))
+        goto fail;
+    for (int k = 0; k < a->n_cells; k++) {
+        cell *c = &a->cells[k];
+        mpz_init(c->s1);
+        mpz_init(c->s2);
+        c->min = INFINITY;
+        c->max = -INFINITY;
+        c->sketch = !(k >= PB_N_SERIES * n_years && pb_metric_is_year(k - PB_N_SERIES * n_years));
+    }
+    return a;
+fail:
+    pb_acc_free(a);
+    pb_raise(PB_ENOMEM, NULL, "cannot allocate statistics for %d years", n_years);
+    return NULL;
+}
+
+void pb_acc_free(pb_acc *a)
+{
+    if (!a) return;
+    if (a->cells)
+        for (int k = 0; k < a->n_cells; k++) {
+            mpz_clear(a->cells[k].s1);
+            mpz_clear(a->cells[k].s2);
+            free(a->cells[k].neg.c);
+            free(a->cells[k].pos.c);
+        }
+    mpz_clear(a->tmp);
+    free(a->cells);
+    free(a->block);
+    free(a->closed);
+    free(a->hist);
+    free(a);
+}
+
+/* Bucket of |x| >= 2^-30: its power of two and the top 10 bits of its
+ * mantissa, read off the IEEE 754 representation. */
+static inline int32_t bucket_of(double ax)
+{
+    uint64_t b;
+    memcpy(&b, &ax, sizeof b);
+    int32_t e = (int32_t)(b >> 52) - 1023;
+    return (e - SKETCH_MIN_EXP) * SKETCH_SUB + (int32_t)((b >> (52 - SKETCH_SUB_BITS)) & (SKETCH_SUB - 1));
+}
+
+static double bucket_mid(int32_t idx)
+{
+    int e = idx / SKETCH_SUB + SKETCH_MIN_EXP, sub = idx % SKETCH_SUB;
+    return ldexp(1.0 + (sub + 0.5) / SKETCH_SUB, e);
+}
+
+/* Makes the store cover [lo, hi); false when out of memory. */
+static bool store_cover(store *st, int32_t lo, int32_t hi)
+{
+    if (st->n && lo >= st->lo && hi <= st->lo + st->n) return true;
+    int32_t nlo = st->n ? (lo < st->lo ? lo : st->lo) : lo, nhi = st->n ? (hi > st->lo + st->n ? hi : st->lo + st->n) : hi;
+    /* Grow by at least a quarter of the current size, so that a slowly
+     * widening range costs few copies. */
+    int32_t slack = st->n / 4 > 256 ? st->n / 4 : 256;
+    if (nlo < (st->n ? st->lo : lo)) nlo = nlo - slack < 0 ? 0 : nlo - slack;
+    if (nhi > (st->n ? st->lo + st->n : hi)) nhi += slack;
+    uint64_t *c = calloc((size_t)(nhi - nlo), sizeof *c);
+    if (!c) return false;
+    if (st->n) memcpy(c + (st->lo - nlo), st->c, (size_t)st->n * sizeof *c);
+    free(st->c);
+    st->c = c;
+    st->lo = nlo;
+    st->n = nhi - nlo;
+    return true;
+}
+
+/* Adds the n values x[0..n-1] of one cell, in path order.  The sketch
+ * is updated in a second loop, with the buckets computed first and
+ * prefetched a few values ahead: a cell's buckets span up to hundreds of
+ * kilobytes, so the increments are cache misses that must overlap. */
+static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+{
+    double bsum = c->bsum, bsq = c->bsq, mn = c->min, mx = c->max;
+    int64_t added = 0;
+    int32_t idx[PB_ACC_MAX_BLOCK];
+    int m = 0;
+    int32_t lo[2] = {INT32_MAX, INT32_MAX}, hi[2] = {-1, -1}; /* per store: 0 neg, 1 pos */
+    for (int i = 0; i < n; i++) {
+        const double v = x[i];
+        if (skip_nonfinite && !isfinite(v)) continue; /* never (+inf), or no single IRR (NaN) */
+        added++;
+        bsum += v;
+        bsq += v * v;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        if (!c->sketch) continue;
+        const double av = fabs(v);
+        if (av < 0x1p-30) { c->zero++; continue; }
+        const int32_t b = bucket_of(av), side = v > 0;
+        if (b < lo[side]) lo[side] = b;
+        if (b > hi[side]) hi[side] = b;
+        idx[m++] = side ? b : -1 - b; /* negative values as -1 - bucket */
+    }
+    c->bsum = bsum;
+    c->bsq = bsq;
+    c->min = mn;
+    c->max = mx;
+    c->n += added;
+    c->bn += added;
+    if (m == 0) return;
+    if ((hi[0] >= 0 && !store_cover(&c->neg, lo[0], hi[0] + 1)) || (hi[1] >= 0 && !store_cover(&c->pos, lo[1], hi[1] + 1))) {
+        a->failed = true;
+        return;
+    }
+    uint64_t *neg = c->neg.c - c->neg.lo, *pos = c->pos.c - c->pos.lo; /* indexable by bucket */
+    enum { AHEAD = 16 };
+    for (int i = 0; i < m; i++) {
+        if (i + AHEAD < m) {
+            int32_t j = idx[i + AHEAD];
+            __builtin_prefetch(j >= 0 ? &pos[j] : &neg[-1 - j], 1, 0);
+        }
+        int32_t j = idx[i];
+        if (j >= 0) pos[j]++;
+        else neg[-1 - j]++;
+    }
+}
+
+void pb_acc_add(pb_acc *a, const pb_path_out *out)
+{
+    if (out->nonfinite) { a->nonfinite++; return; }
+    if (a->block_n == a->block_cap) pb_acc_flush(a); /* a block longer than promised */
+    a->paths++;
+    const int H = a->H, i = a->block_n++;
+    const size_t stride = a->stride;
+    const double *x = out->series;
+    double *b = a->block + i;
+    for (int k = 0; k < PB_N_SERIES * H; k++) b[(size_t)k * stride] = x[k];
+    for (int m = 0; m < PB_N_METHODS; m++)
+        for (int t = 0; t < H; t++) a->closed[m * H + t] += x[(PB_S_GAP + m) * H + t] <= 0;
+    for (int m = 0; m < PB_N_METRICS; m++) {
+        double v = out->metric[m];
+        if (m == PB_M_IRR && out->irr_kind != PB_IRR_ONE) {
+            if (out->irr_kind == PB_IRR_NONE) a->irr_none++; else a->irr_multiple++;
+            v = NAN;
+        } else if (pb_metric_is_year(m)) {
+            if (isinf(v)) a->never[m]++;
+            else if ((int)v - a->start >= 0 && (int)v - a->start < H) a->hist[m * H + (int)v - a->start]++;
+        }
+        b[(size_t)metric_cell(a, m) * stride] = v;
+    }
+}
+
+/* acc += x exactly: x = m 2^(e-53) with an integer m of 53 bits. */
+static void exact_add(mpz_t acc, mpz_t tmp, double x)
+{
+    if (x == 0) return;
+    int e;
+    double f = frexp(x, &e);
+    long m = (long)ldexp(f, 53);
+    mpz_set_si(tmp, m);
+    mpz_mul_2exp(tmp, tmp, (mp_bitcnt_t)(e - 53 + EXACT_OFFSET));
+    mpz_add(acc, acc, tmp);
+}
+
+void pb_acc_flush(pb_acc *a)
+{
+    const int series_cells = PB_N_SERIES * a->H;
+    for (int k = 0; k < a->n_cells && a->block_n > 0; k++)
+        cell_add_block(a, &a->cells[k], a->block + (size_t)k * a->stride, a->block_n, k >= series_cells);
+    a->block_n = 0;
+    for (int k = 0; k < a->n_cells; k++) {
+        cell *c = &a->cells[k];
+        if (!c->bn) continue;
+        exact_add(c->s1, a->tmp, c->bsum);
+        exact_add(c->s2, a->tmp, c->bsq);
+        c->bsum = c->bsq = 0;
+        c->bn = 0;
+    }
+}
+
+static bool store_merge(store *into, const store *from)
+{
+    if (!from->n) return true;
+    /* Only the occupied part of `from` needs room. */
+    int32_t lo = 0, hi = from->n;
+    while (lo < hi && !from->c[lo]) lo++;
+    while (hi > lo && !from->c[hi - 1]) hi--;
+    if (lo == hi) return true;
+    if (!store_cover(into, from->lo + lo, from->lo + hi)) return false;
+    for (int32_t i = lo; i < hi; i++) into->c[from->lo + i - into->lo] += from->c[i];
+    return true;
+}
+
+pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
+{
+    if (from->failed) into->failed = true;
+    into->paths += from->paths;
+    into->nonfinite += from->nonfinite;
+    into->irr_none += from->irr_none;
+    into->irr_multiple += from->irr_multiple;
+    for (int m = 0; m < PB_N_METRICS; m++) into->never[m] += from->never[m];
+    for (int i = 0; i < PB_N_METHODS * into->H; i++) into->closed[i] += from->closed[i];
+    for (int i = 0; i < PB_N_METRICS * into->H; i++) into->hist[i] += from->hist[i];
+    for (int k = 0; k < into->n_cells; k++) {
+        cell *c = &into->cells[k];
+        const cell *f = &from->cells[k];
+        c->n += f->n;
+        mpz_add(c->s1, c->s1, f->s1);
+        mpz_add(c->s2, c->s2, f->s2);
+        if (f->min < c->min) c->min = f->min;
+        if (f->max > c->max) c->max = f->max;
+        c->zero += f->zero;
+        if (!store_merge(&c->neg, &f->neg) || !store_merge(&c->pos, &f->pos))
+            return pb_raise(PB_ENOMEM, NULL, "out of memory merging statistics");
+    }
+    return into->failed ? pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches") : PB_OK;
+}
+
+size_t pb_acc_bytes(const pb_acc *a)
+{
+    size_t b = sizeof *a + (size_t)a->n_cells * (sizeof(cell) + a->stride * sizeof(double));
+    for (int k = 0; k < a->n_cells; k++) {
+        const cell *c = &a->cells[k];
+        b += ((size_t)c->neg.n + (size_t)c->pos.n) * sizeof(uint64_t);
+        b += (mpz_size(c->s1) + mpz_size(c->s2)) * sizeof(mp_limb_t);
+    }
+    return b;
+}
+
+/* An exact integer (times 2^-shift) as a double. */
+static double mpz_to_double(const mpz_t z, long shift)
+{
+    long e;
+    double d = mpz_get_d_2exp(&e, z);
+    return ldexp(d, (int)(e - shift));
+}
+
+static void cell_moments(const cell *c, double *mean, double *sd, double *se)
+{
+    if (c->n == 0) { *mean = *sd = *se = NAN; return; }
+    double n = (double)c->n;
+    *mean = mpz_to_double(c->s1, EXACT_OFFSET) / n;
+    if (c->n == 1) { *sd = *se = 0; return; }
+    /* n S2 - S1^2, exactly, over n (n - 1). */
+    mpz_t t, u;
+    mpz_init(t);
+    mpz_init(u);
+    mpz_mul_si(t, c->s2, (long)c->n);
+    mpz_mul_2exp(t, t, EXACT_OFFSET);
+    mpz_mul(u, c->s1, c->s1);
+    mpz_sub(t, t, u);
+    double var = mpz_sgn(t) <= 0 ? 0 : mpz_to_double(t, 2 * EXACT_OFFSET) / (n * (n - 1));
+    mpz_clear(t);
+    mpz_clear(u);
+    *sd = sqrt(var);
+    *se = *sd / sqrt(n);
+}
+
+/* The values of the 0-based ranks r[0..k-1] (ascending) of a sketched
+ * cell: bucket midpoints, clamped to the exact min and max. */
+static void sketch_ranks(const cell *c, const int64_t *r, int k, double *out)
+{
+    int j = 0;
+    int64_t seen = 0;
+    for (int32_t i = c->neg.n - 1; i >= 0 && j < k; i--) {
+        seen += c->neg.c[i];
+        while (j < k && r[j] < seen) out[j++] = -bucket_mid(c->neg.lo + i);
+    }
+    seen += c->zero;
+    while (j < k && r[j] < seen) out[j++] = 0;
+    for (int32_t i = 0; i < c->pos.n && j < k; i++) {
+        seen += c->pos.c[i];
+        while (j < k && r[j] < seen) out[j++] = bucket_mid(c->pos.lo + i);
+    }
+    while (j < k) out[j++] = c->max;
+    for (j = 0; j < k; j++) out[j] = out[j] < c->min ? c->min : out[j] > c->max ? c->max : out[j];
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Type 7 quantiles and their order-statistic intervals from the sketch. */
+static void sketch_quantiles(const pb_summary *s, const cell *c, double *q, double *lo, double *hi)
+{
+    const int Q = s->n_quantiles;
+    const int64_t n = c->n;
+    if (n == 0) { for (int i = 0; i < Q; i++) q[i] = lo[i] = hi[i] = NAN; return; }
+    int64_t want[4 * (PB_MAX_QUANTILES + 3)];
+    int nw = 0;
+    for (int i = 0; i < Q; i++) {
+        double h = (double)(n - 1) * s->quantiles[i];
+        int64_t k = (int64_t)floor(h), rl, rh;
+        pb_quantile_ci_ranks(n, s->quantiles[i], &rl, &rh);
+        want[nw++] = k;
+        want[nw++] = k + 1 < n ? k + 1 : n - 1;
+        want[nw++] = rl - 1;
+        want[nw++] = rh - 1;
+    }
+    int64_t sorted[4 * (PB_MAX_QUANTILES + 3)];
+    memcpy(sorted, want, (size_t)nw * sizeof *sorted);
+    qsort(sorted, (size_t)nw, sizeof *sorted, cmp_i64);
+    double vals[4 * (PB_MAX_QUANTILES + 3)];
+    sketch_ranks(c, sorted, nw, vals);
+    for (int i = 0; i < Q; i++) {
+        double v[4];
+        for (int w = 0; w < 4; w++) {
+            int64_t r = want[4 * i + w];
+            int lo_i = 0, hi_i = nw - 1;
+            while (lo_i < hi_i) { int mid = (lo_i + hi_i) / 2; if (sorted[mid] < r) lo_i = mid + 1; else hi_i = mid; }
+            v[w] = vals[lo_i];
+        }
+        double h = (double)(n - 1) * s->quantiles[i], frac = h - floor(h);
+        q[i] = frac == 0 || v[0] == v[1] ? v[0] : v[0] + frac * (v[1] - v[0]);
+        lo[i] = n == 1 ? q[i] : v[2];
+        hi[i] = n == 1 ? q[i] : v[3];
+    }
+}
+
+/* Type 1 quantiles of a year metric from its histogram (exact): "never"
+ * (+inf) ranks after every year. */
+static void year_quantiles(const pb_summary *s, const int64_t *hist, int64_t n, double *q, double *lo, double *hi)
+{
+    for (int i = 0; i < s->n_quantiles; i++) {
+        if (n == 0) { q[i] = lo[i] = hi[i] = NAN; continue; }
+        double p = s->quantiles[i];
+        int64_t k = (int64_t)ceil((double)n * p), rl, rh, ranks[3];
+        if (k < 1) k = 1;
+        if (k > n) k = n;
+        pb_quantile_ci_ranks(n, p, &rl, &rh);
+        ranks[0] = k; ranks[1] = n == 1 ? k : rl; ranks[2] = n == 1 ? k : rh;
+        double *dst[3] = {&q[i], &lo[i], &hi[i]};
+        for (int j = 0; j < 3; j++) {
+            int64_t cum = 0;
+            double v = INFINITY;
+            for (int t = 0; t < s->n_years; t++) {
+                cum += hist[t];
+                if (cum >= ranks[j]) { v = s->start + t; break; }
+            }
+            *dst[j] = v;
+        }
+    }
+}
+
+pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
+{
+    if (a->failed) return pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches");
+    const int H = a->H, Q = s->n_quantiles;
+    s->n = a->paths;
+    s->nonfinite = a->nonfinite;
+    for (int k = 0; k < PB_N_SERIES; k++) {
+        pb_series_stats *ss = &s->series[k];
+        for (int t = 0; t < H; t++) {
+            const cell *c = &a->cells[k * H + t];
+            cell_moments(c, &ss->mean[t], &ss->sd[t], &ss->se[t]);
+            sketch_quantiles(s, c, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q, ss->q_hi + (size_t)t * Q);
+        }
+    }
+    for (int m = 0; m < PB_N_METHODS; m++)
+        for (int t = 0; t < H; t++) {
+            int64_t k = a->closed[m * H + t];
+            s->p_closed[m][t] = a->paths ? (double)k / (double)a->paths : NAN;
+            pb_wilson(k, a->paths, &s->p_closed_lo[m][t], &s->p_closed_hi[m][t]);
+        }
+    s->irr_none = a->irr_none;
+    s->irr_multiple = a->irr_multiple;
+    for (int m = 0; m < PB_N_METRICS; m++) {
+        pb_metric_stats *ms = &s->metric[m];
+        const cell *c = &a->cells[metric_cell(a, m)];
+        cell_moments(c, &ms->mean, &ms->sd, &ms->se);
+        if (pb_metric_is_year(m)) {
+            ms->never = a->never[m];
+            memcpy(ms->hist, a->hist + (size_t)m * H, (size_t)H * sizeof *ms->hist);
+            year_quantiles(s, ms->hist, a->paths, ms->q, ms->q_lo, ms->q_hi);
+        } else {
+            sketch_quantiles(s, c, ms->q, ms->q_lo, ms->q_hi);
+        }
+    }
+    return PB_OK;
+}

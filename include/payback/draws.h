@@ -8,6 +8,9 @@
 #define PB_DRAWS_H
 
 #include <stdbool.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
 
 #include "payback/path.h"
 #include "payback/scenario.h"
@@ -23,5 +26,24 @@ void pb_path_in_fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void
 /* The central path of deterministic mode (model.md §2): every distribution
  * at its mean, every shock 0, the regime always boom. */
 void pb_path_in_central(const pb_scenario *sc, pb_path_in *in);
+
+/* A scenario prepared for drawing paths: every parameter's stream, the
+ * order in which pb_path_in_fill asks for values, and the Cholesky factor of
+ * the correlations.  Read-only once built; shared by all threads. */
+typedef struct pb_sampler pb_sampler;
+
+/* Prepares sc (which must outlive the sampler).  NULL after pb_raise when
+ * out of memory, or (PB_EINTERNAL) if two streams' ids collide. */
+pb_sampler *pb_sampler_alloc(const pb_scenario *sc);
+void pb_sampler_free(pb_sampler *s); /* accepts NULL */
+
+/* Draws path `path` of a run with `seed` into in, with the calling
+ * thread's generator r (pb_rng_alloc).  The result depends on (seed, path)
+ * and the scenario alone.  Allocates nothing. */
+void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r, pb_path_in *in);
+
+/* Stream names of the per-year processes (model.md §5). */
+#define PB_STREAM_SHOCK "revenue.shock"
+#define PB_STREAM_REGIME "revenue.regime.state"
 
 #endif

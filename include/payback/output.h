@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "payback/run.h"
 #include "payback/stats.h"
 
 #define PB_VERSION "0.1.0"
@@ -29,9 +30,11 @@ typedef struct {
     char version[32], build[512];
 } pb_run_info;
 
-/* Writes the result file at path (creating its folder if it is missing).
+/* Writes the result file at path (creating its folder if it is missing),
+ * with the group /paths when stored is not NULL and holds paths.
  * Returns PB_OK, or PB_EIO / PB_ENOMEM after pb_raise, with no file left. */
-pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s);
+pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
+                          const pb_stored_paths *stored);
 
 /* Prints the summary table of interfaces.md §2. */
 void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s);

@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include <gsl/gsl_rng.h>
+
 #include "payback/error.h"
 
 typedef enum {
@@ -79,6 +81,28 @@ void pb_lognormal_params(double mean, double sd, double *mu_ln, double *sigma_ln
 /* Pearson correlation of the Gaussian copula that gives Spearman rho_s:
  * rho = 2 sin(pi rho_s / 6) (model.md §2). */
 double pb_spearman_to_pearson(double rho_s);
+
+/* The shape parameters of a Beta-PERT law (lambda = 4):
+ * alpha = 1 + 4 (mode - min)/(max - min), beta = 1 + 4 (max - mode)/(max - min). */
+void pb_pert_shape(const pb_param *p, double *alpha, double *beta);
+
+/* One draw from the law, with GSL's samplers on r (Gaussian ziggurat for
+ * normal and lognormal, gsl_ran_beta for PERT and beta, gsl_ran_gamma),
+ * and in closed form by the inverse CDF where GSL has no sampler
+ * (triangular, truncated normal, discrete).  Not year-rounded. */
+double pb_param_sample(const pb_param *p, gsl_rng *r);
+
+/* The inverse CDF of the law at u in (0, 1): used for correlated draws
+ * (Gaussian copula).  GSL's inverse CDFs where it has them (normal,
+ * lognormal, beta for PERT and beta, gamma), closed forms otherwise. */
+double pb_param_quantile(const pb_param *p, double u);
+
+/* The CDF of the law at x (for tests). */
+double pb_param_cdf(const pb_param *p, double x);
+
+/* The mean and variance of the law itself (for a discrete law the
+ * probability-weighted mean, not the deterministic-mode value). */
+void pb_param_moments(const pb_param *p, double *mean, double *var);
 
 /* Writes a short description of the law into buf, e.g. "pert(0.08, 0.1, 0.13)". */
 void pb_param_describe(const pb_param *p, char *buf, int len);

@@ -65,4 +65,44 @@ void pb_quantile_ci_ranks(int64_t n, double p, int64_t *lo, int64_t *hi);
  * is the value itself (model.md §9). */
 void pb_wilson(int64_t k, int64_t n, double *lo, double *hi);
 
+/* ------------------------------------------------------------------ */
+/* Streaming statistics of the Monte Carlo kernel.
+ *
+ * A pb_acc takes paths one at a time and keeps, for every series-year and
+ * metric ("cell"), memory that does not grow with the number of paths:
+ *  - sums of x and x^2, made exact: the paths of a block are summed in
+ *    double in path order (pb_acc_flush ends a block), and each block's
+ *    sums are added exactly into GMP integers (x scaled by 2^1126, so that
+ *    every double is an integer).  Exact sums add in any order, so threads,
+ *    ranks and parts merge to the same bits;
+ *  - min and max;
+ *  - a quantile sketch: counts in log-spaced buckets, 512 per power of two
+ *    (relative width at most 2^-9), so that a bucket's midpoint is within
+ *    2^-10 = 0.098 % of any value in it; |x| < 2^-30 counts as 0.  Integer counts merge
+ *    exactly in any order.  Buckets are held in a dense range per sign that
+ *    grows to the values seen;
+ *  - exact integer counts: P(gap <= 0) per method and year, year-metric
+ *    histograms and "never" counts, IRR none/multiple, non-finite paths. */
+typedef struct pb_acc pb_acc;
+
+/* block_paths: the most paths between two pb_acc_flush calls (a block).
+ * NULL (after pb_raise) when out of memory. */
+pb_acc *pb_acc_alloc(int start, int n_years, int block_paths);
+void pb_acc_free(pb_acc *a); /* accepts NULL */
+
+/* Adds one path (a non-finite path is only counted).  Its values wait in
+ * the block buffer until pb_acc_flush. */
+void pb_acc_add(pb_acc *a, const pb_path_out *out);
+/* Ends a block: its double sums go into the exact sums.  Call it after the
+ * last path of every block, so that blocks are the same whatever thread
+ * or process computes them. */
+void pb_acc_flush(pb_acc *a);
+/* into += from (exact).  PB_ENOMEM if a sketch cannot grow. */
+pb_status pb_acc_merge(pb_acc *into, const pb_acc *from);
+/* Computes the statistics of model.md §9 into s (allocated for the same
+ * years).  PB_ENOMEM if the accumulator ran out of memory while adding. */
+pb_status pb_acc_finish(const pb_acc *a, pb_summary *s);
+/* Bytes held (sketches and exact sums), for the benchmarks. */
+size_t pb_acc_bytes(const pb_acc *a);
+
 #endif
