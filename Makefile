@@ -6,7 +6,7 @@
 #   SANITIZE=address,undefined   a sanitizer build (in build-san/)
 #   CFLAGS=...        appended to the compiler flags
 MPI ?= 0
-OPT ?= -O2 -g
+OPT ?= -O3 -g
 BUILD ?= build$(if $(SANITIZE),-san)
 SAN := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
 PKGS := hdf5-serial gsl yaml-0.1

@@ -244,6 +244,13 @@ static double discrete_quantile(const pb_param *p, double u)
     return p->values[p->n - 1];
 }
 
+void pb_param_prepare(pb_param *p)
+{
+    if (p->dist == PB_DIST_LOGNORMAL && p->v[1] > 0) pb_lognormal_params(p->v[0], p->v[1], &p->aux[0], &p->aux[1]);
+    if (p->dist == PB_DIST_PERT) pb_pert_shape(p, &p->aux[0], &p->aux[1]);
+    p->prepared = true;
+}
+
 double pb_param_sample(const pb_param *p, gsl_rng *r)
 {
     const double *v = p->v;
@@ -256,12 +263,14 @@ double pb_param_sample(const pb_param *p, gsl_rng *r)
         return truncnormal_quantile(v, uniform53(r));
     case PB_DIST_LOGNORMAL:
         if (v[1] == 0) return v[0];
-        pb_lognormal_params(v[0], v[1], &a, &b);
+        if (p->prepared) { a = p->aux[0]; b = p->aux[1]; }
+        else pb_lognormal_params(v[0], v[1], &a, &b);
         return exp(a + b * gsl_ran_gaussian_ziggurat(r, 1.0));
     case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * uniform53(r);
     case PB_DIST_TRIANGULAR: return triangular_quantile(v, uniform53(r));
     case PB_DIST_PERT:
-        pb_pert_shape(p, &a, &b);
+        if (p->prepared) { a = p->aux[0]; b = p->aux[1]; }
+        else pb_pert_shape(p, &a, &b);
         return v[0] + (v[2] - v[0]) * gsl_ran_beta(r, a, b);
     case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_ran_beta(r, v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_ran_gamma(r, v[0], v[1]);

@@ -6,6 +6,7 @@
 #include "payback/path.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,7 +289,8 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         for (int v = 0; v <= t; v++) {
             vintage *vn = &ws->vin[v];
             /* Facilities: straight line over L_f, never stranded. */
-            double Df = fmin(vn->Cf / in->L_f, vn->F);
+            double Df = vn->Cf / in->L_f;
+            if (Df > vn->F) Df = vn->F;
             vn->F -= Df;
             Da += Df;
             F += vn->F;
@@ -296,7 +298,8 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
             const double age = t - v + 1, opex_v = in->gen_opex[vn->gen];
             K += vn->Q;
             O += vn->Q * opex_v;
-            double Dav = fmin(vn->Cc / in->L_a, vn->B);
+            double Dav = vn->Cc / in->L_a;
+            if (Dav > vn->B) Dav = vn->B;
             vn->B -= Dav;
             Da += Dav;
             /* Retire at the end of year t, not at its start: the vintage ran
@@ -309,7 +312,8 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
                 continue;
             }
             B += vn->B;
-            V += vn->Q * (1 - age / in->L_p) * fmax(0, cost_f - (opex_v - opex_f) / psi);
+            const double repl = cost_f - (opex_v - opex_f) / psi; /* replacement cost less the opex handicap */
+            if (repl > 0) V += vn->Q * (1 - age / in->L_p) * repl;
         }
         Da += W;
         B += F;
@@ -381,9 +385,16 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         out->metric[PB_M_CATCHUP + m] = first < H ? in->start + first : INFINITY;
     }
 
-    bool bad = !isfinite(out->metric[PB_M_NPV]) || !isfinite(out->metric[PB_M_PEAK_BURN]) ||
-               !isfinite(out->metric[PB_M_UNDERSTATED]);
-    for (size_t i = 0; !bad && i < (size_t)PB_N_SERIES * (size_t)H; i++) bad = !isfinite(S[i]);
-    out->nonfinite = bad;
+    /* NaN or +-Inf anywhere: all exponent bits set.  Integer tests on the
+     * bit patterns, so that the loop vectorises. */
+    const uint64_t expmask = 0x7ff0000000000000ULL;
+    uint64_t bad = 0;
+    for (size_t i = 0; i < (size_t)PB_N_SERIES * (size_t)H; i++) {
+        uint64_t b;
+        memcpy(&b, &S[i], sizeof b);
+        bad |= (b & expmask) == expmask;
+    }
+    out->nonfinite = bad || !isfinite(out->metric[PB_M_NPV]) || !isfinite(out->metric[PB_M_PEAK_BURN]) ||
+                     !isfinite(out->metric[PB_M_UNDERSTATED]);
 #undef SER
 }

@@ -1076,7 +1076,8 @@ static void validate(ctx *c, pb_loc years_loc)
     int np = pb_scenario_params(sc, refs, PB_MAX_PARAMS);
     for (int i = 0; i < np; i++) {
         const pb_param_ref *r = &refs[i];
-        const pb_param *p = r->param;
+        pb_param *p = r->param;
+        pb_param_prepare(p);
         if (r->domain && !is_invalid(p) && !pb_param_in_domain(p, r->domain)) {
             char law[160];
             pb_param_describe(p, law, sizeof law);

@@ -222,7 +222,7 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
 #define SKETCH_SUB (1 << SKETCH_SUB_BITS)
 #define SKETCH_MIN_EXP (-30)               /* |x| < 2^-30 counts as zero */
 #define EXACT_OFFSET 1126                  /* 2^1126 x is an integer for every double x */
-#define PB_ACC_MAX_BLOCK 4096              /* the largest block pb_acc_alloc accepts */
+#define PB_ACC_MAX_BLOCK 16384             /* the largest block pb_acc_alloc accepts */
 
 typedef struct {
     uint64_t *c;    /* counts of buckets lo .. lo + n - 1 */

@@ -34,6 +34,8 @@ typedef struct {
     double values[PB_MAX_DISCRETE];
     double p[PB_MAX_DISCRETE];
     bool per_year;                    /* drawn afresh each year (model.md §2) */
+    bool prepared;                    /* aux holds the derived constants (pb_param_prepare) */
+    double aux[2];                    /* lognormal: mu_ln, sigma_ln; pert: alpha, beta */
     bool set;                         /* given in the file or by --set (not a default) */
     pb_loc loc;                       /* where the value was written; line 0 for defaults */
 } pb_param;
@@ -85,6 +87,10 @@ double pb_spearman_to_pearson(double rho_s);
 /* The shape parameters of a Beta-PERT law (lambda = 4):
  * alpha = 1 + 4 (mode - min)/(max - min), beta = 1 + 4 (max - mode)/(max - min). */
 void pb_pert_shape(const pb_param *p, double *alpha, double *beta);
+
+/* Computes the constants a draw needs once (lognormal mu_ln and sigma_ln,
+ * PERT alpha and beta), so that each draw need not. */
+void pb_param_prepare(pb_param *p);
 
 /* One draw from the law, with GSL's samplers on r (Gaussian ziggurat for
  * normal and lognormal, gsl_ran_beta for PERT and beta, gsl_ran_gamma),

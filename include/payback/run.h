@@ -13,7 +13,7 @@
 #include "payback/scenario.h"
 #include "payback/stats.h"
 
-#define PB_BLOCK 1024 /* paths per block; part of the results (block sums) */
+#define PB_BLOCK 8192 /* paths per block; part of the results (block sums) */
 
 typedef struct {
     int64_t paths;          /* N */
