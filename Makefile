@@ -65,7 +65,7 @@ deps-test:
 
 run: deps
 	$(MAKE) payback
-	./payback run scenarios/baseline.yaml --deterministic
+	./payback run scenarios/baseline.yaml
 
 check: payback $(TESTS)
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) ./tests/run.sh

@@ -250,7 +250,7 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
     for (int t = 0; t < H; t++) {
         const double year = in->start + t;
         /* Regime chain: a boom turns bust with p_b, a bust recovers with p_r. */
-        if (in->regime) bust = bust ? !(in->u_regime[t] < in->p_recover) : in->u_regime[t] < in->p_bust;
+        if (in->regime) bust = pb_regime_step(bust, in->u_regime[t], in->p_bust, in->p_recover);
         const double shift = bust ? in->bust_shift : 0;
 
         /* Revenue (model.md §5). */
@@ -289,8 +289,11 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         for (int v = 0; v <= t; v++) {
             vintage *vn = &ws->vin[v];
             /* Facilities: straight line over L_f, never stranded. */
+            /* The last step takes what remains, including the rounding
+             * residue of L steps of Cf/L (1e-14 of Cf), so that a fully
+             * depreciated vintage is worth exactly 0. */
             double Df = vn->Cf / in->L_f;
-            if (Df > vn->F) Df = vn->F;
+            if (vn->F - Df < 1e-12 * vn->Cf) Df = vn->F;
             vn->F -= Df;
             Da += Df;
             F += vn->F;
@@ -299,7 +302,7 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
             K += vn->Q;
             O += vn->Q * opex_v;
             double Dav = vn->Cc / in->L_a;
-            if (Dav > vn->B) Dav = vn->B;
+            if (vn->B - Dav < 1e-12 * vn->Cc) Dav = vn->B; /* as for facilities */
             vn->B -= Dav;
             Da += Dav;
             /* Retire at the end of year t, not at its start: the vintage ran

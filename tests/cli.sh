@@ -132,3 +132,61 @@ check "unwritable output: exit 1, an error line, no file" io_fail
 check "--help exits 0" "$BIN" --help
 check "--version exits 0" "$BIN" --version
 check "validate accepts every scenario in scenarios/" "$BIN" validate scenarios/*.yaml
+
+# 7. Monte Carlo runs: bit-identical files for 1, 2, 3, 4 and 8 threads
+#    (model.md §9; the README says how), /paths, netCDF readers, progress.
+mc_threads() {
+    local t
+    for t in 1 2 3 4 8; do
+        "$BIN" run tests/data/corr.yaml -n 20000 -s 3 -t $t --store-paths 50 --quiet -o "$OUT/mc_t$t.h5" >"$OUT/mc_t$t.txt" || return 1
+    done
+    for t in 2 3 4 8; do
+        for g in /summary /metrics /paths; do
+            h5diff "$OUT/mc_t1.h5" "$OUT/mc_t$t.h5" $g $g || { echo "threads $t differ in $g"; return 1; }
+        done
+        diff "$OUT/mc_t1.txt" "$OUT/mc_t$t.txt" || return 1
+    done
+}
+check "Monte Carlo: -t 1, 2, 3, 4, 8 give bit-identical /summary, /metrics, /paths" mc_threads
+mc_attrs() {
+    local f=$OUT/mc_t1.h5
+    h5dump -a /paths "$f" | grep -q '(0): 20000' && h5dump -a /seed "$f" | grep -q '(0): 3' &&
+    h5dump -a /deterministic "$f" | grep -q '(0): 0' && h5dump -a /threads "$f" | grep -q '(0): 1' &&
+    h5dump -a /ranks "$f" | grep -q '(0): 1'
+}
+check "Monte Carlo: root attributes paths, seed, threads, ranks" mc_attrs
+check "Monte Carlo: ncdump -h reads /summary, /metrics and /paths" bash -c "ncdump -h '$OUT/mc_t1.h5' | grep -q 'group: paths'"
+mc_xr() {
+    "$PY" - "$OUT/mc_t1.h5" <<'PY'
+import sys, math, numpy as np, xarray as xr
+f = sys.argv[1]
+s = xr.open_dataset(f, group="summary")
+assert dict(s.sizes) == {"year": 10, "quantile": 9}, dict(s.sizes)
+assert list(s["quantile"].values) == [0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99]
+lo, q, hi = (s[v].sel(year=2030, quantile=0.5).item() for v in ("revenue_q_lo", "revenue_q", "revenue_q_hi"))
+assert lo <= q <= hi, (lo, q, hi)
+assert 0 < s["revenue_se"].sel(year=2030).item() < s["revenue_sd"].sel(year=2030).item()
+p = xr.open_dataset(f, group="paths")
+assert dict(p.sizes) == {"path": 50, "year": 10}, dict(p.sizes)
+assert p["revenue"].dims == ("path", "year")
+assert list(p["path_index"].values) == list(range(50))
+m = xr.open_dataset(f, group="metrics")
+n = int(m["payback_year_never"]) + int(m["payback_year_hist"].sum())
+assert n == 20000 - int(s["nonfinite_paths"]), n
+print("ok")
+PY
+}
+check "Monte Carlo: xarray sees year, quantile and path; counts add up" mc_xr
+mc_progress() {
+    "$BIN" run tests/data/small.yaml -n 3000 -t 2 --progress -o "$OUT/prog.h5" >/dev/null 2>"$OUT/prog.err" &&
+    grep -q "3000/3000 paths, [0-9]* paths/s, took" "$OUT/prog.err" &&
+    "$BIN" run tests/data/small.yaml -n 3000 -t 2 --quiet -o "$OUT/prog.h5" >/dev/null 2>"$OUT/quiet.err" &&
+    [ ! -s "$OUT/quiet.err" ] &&
+    "$BIN" run tests/data/small.yaml -n 3000 -t 2 -o "$OUT/prog.h5" >/dev/null 2>"$OUT/notty.err" &&
+    [ ! -s "$OUT/notty.err" ]
+}
+check "progress on stderr with --progress; none with --quiet or when stderr is not a terminal" mc_progress
+mc_summary() {
+    "$BIN" summary "$OUT/mc_t1.h5" >"$OUT/mc_sum.txt" && diff -u "$OUT/mc_t1.txt" "$OUT/mc_sum.txt"
+}
+check "Monte Carlo: summary reprints the table of run" mc_summary

@@ -114,6 +114,13 @@ void pb_path_ws_free(pb_path_ws *ws); /* accepts NULL */
  * out->nonfinite. */
 void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out);
 
+/* One step of the boom/bust chain (model.md §5): a boom turns bust when
+ * u < p_bust, a bust recovers when u < p_recover.  Returns the new state. */
+static inline bool pb_regime_step(bool bust, double u, double p_bust, double p_recover)
+{
+    return bust ? !(u < p_recover) : u < p_bust;
+}
+
 /* Catch-up index (model.md §7): the first t from which gap[s] <= 0 for every
  * s >= t up to n-1, or n ("never") if gap[n-1] > 0. */
 int pb_catchup_index(const double *gap, int n);

@@ -1,0 +1,206 @@
+/* test_kernel.c: the Monte Carlo kernel and its streaming statistics
+ * (model.md §9): the quantile sketch against a full sort at 10^5 paths,
+ * exact sums, counts and year metrics, the statistics of model.md §11 case 8
+ * through the accumulator, and bit-identical results for 1, 2, 3, 4 and 8
+ * threads. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "payback/run.h"
+#include "payback/scenario.h"
+#include "payback/stats.h"
+#include "testutil.h"
+
+#ifndef SRCDIR
+#define SRCDIR "."
+#endif
+
+static pb_scenario *load(const char *file)
+{
+    pb_status st;
+    pb_scenario *sc = pb_scenario_load(file, NULL, 0, &st);
+    if (!sc) fail_msg("cannot load %s", file);
+    return sc;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* The sketch's quantile q of level p over sorted exact values x[0..n-1]
+ * passes if it is within 0.1 % (relative) of the exact type 7 quantile, or
+ * between the exact type 7 quantiles at levels p - 0.001 and p + 0.001.
+ * The sketch's resolution: |x| < 2^-30 B$ (about a dollar) counts as 0. */
+static bool quantile_ok(double q, const double *x, int64_t n, double p)
+{
+    double exact = pb_quantile_type7(x, n, p);
+    if (fabs(q - exact) <= 1e-3 * fabs(exact)) return true;
+    if (q == 0 && fabs(exact) < 0x1p-30) return true;
+    double lo = pb_quantile_type7(x, n, p - 0.001 < 0 ? 0 : p - 0.001);
+    double hi = pb_quantile_type7(x, n, p + 0.001 > 1 ? 1 : p + 0.001);
+    return q >= lo && q <= hi;
+}
+
+/* The baseline at 10^5 paths: streaming statistics against the exact ones
+ * from all 10^5 stored paths (pb_summary_exact sorts). */
+static void test_sketch_against_full_sort(void **state)
+{
+    (void)state;
+    pb_scenario *sc = load(SRCDIR "/scenarios/baseline.yaml");
+    const int64_t n = 100000;
+    pb_run_opts o = {.paths = n, .seed = 99, .threads = 2, .store_paths = n};
+    pb_run_result res;
+    assert_int_equal(pb_run_mc(sc, &o, &res), PB_OK);
+    const pb_summary *s = res.summary;
+    pb_summary *ex = pb_summary_alloc(s->start, s->n_years, s->n_quantiles, s->quantiles);
+    assert_int_equal(pb_summary_exact(ex, n, res.stored.series, res.stored.metric, res.stored.irr_kind, res.stored.nonfinite), PB_OK);
+    const int H = s->n_years, Q = s->n_quantiles;
+    assert_int_equal(s->n, ex->n);
+    assert_int_equal(s->nonfinite, ex->nonfinite);
+    /* Per series and year: the exact values, sorted, to judge quantiles. */
+    double *x = malloc((size_t)n * sizeof *x);
+    const size_t stride = (size_t)PB_N_SERIES * (size_t)H;
+    int checked = 0;
+    for (int k = 0; k < PB_N_SERIES; k++)
+        for (int t = 0; t < H; t++) {
+            int64_t m = 0;
+            for (int64_t i = 0; i < n; i++)
+                if (!res.stored.nonfinite[i]) x[m++] = res.stored.series[(size_t)i * stride + (size_t)k * H + t];
+            qsort(x, (size_t)m, sizeof *x, cmp_double);
+            const pb_series_stats *a = &s->series[k], *b = &ex->series[k];
+            /* Exact sums: the mean differs from a naive double sum by rounding only. */
+            assert_close(a->mean[t], b->mean[t], 1e-12 * fmax(1, fabs(b->mean[t])));
+            assert_close(a->sd[t], b->sd[t], 1e-9 * fmax(1, fabs(b->sd[t])));
+            for (int j = 0; j < Q; j++) {
+                double p = s->quantiles[j], q = a->q[(size_t)t * Q + j];
+                if (!quantile_ok(q, x, m, p))
+                    fail_msg("%s[%d] q%g = %.10g; exact %.10g", pb_series_info[k].name, s->start + t, p, q,
+                             pb_quantile_type7(x, m, p));
+                /* Interval ends: order statistics, within the sketch's 0.1 %. */
+                assert_close(a->q_lo[(size_t)t * Q + j], b->q_lo[(size_t)t * Q + j], 1e-3 * fabs(b->q_lo[(size_t)t * Q + j]) + 1e-9);
+                assert_close(a->q_hi[(size_t)t * Q + j], b->q_hi[(size_t)t * Q + j], 1e-3 * fabs(b->q_hi[(size_t)t * Q + j]) + 1e-9);
+                checked++;
+            }
+        }
+    assert_int_equal(checked, PB_N_SERIES * H * Q);
+    /* Probabilities and year metrics are exact counts. */
+    for (int mth = 0; mth < PB_N_METHODS; mth++)
+        assert_memory_equal(s->p_closed[mth], ex->p_closed[mth], (size_t)H * sizeof(double));
+    for (int m = 0; m < PB_N_METRICS; m++) {
+        const pb_metric_stats *a = &s->metric[m], *b = &ex->metric[m];
+        if (pb_metric_is_year(m)) {
+            assert_int_equal(a->never, b->never);
+            assert_memory_equal(a->hist, b->hist, (size_t)H * sizeof(int64_t));
+            for (int j = 0; j < Q; j++) {
+                assert_true(a->q[j] == b->q[j] && a->q_lo[j] == b->q_lo[j] && a->q_hi[j] == b->q_hi[j]);
+            }
+        } else {
+            int64_t mm = 0;
+            for (int64_t i = 0; i < n; i++)
+                if (!res.stored.nonfinite[i] && (m != PB_M_IRR || res.stored.irr_kind[i] == PB_IRR_ONE))
+                    x[mm++] = res.stored.metric[(size_t)i * PB_N_METRICS + (size_t)m];
+            qsort(x, (size_t)mm, sizeof *x, cmp_double);
+            for (int j = 0; j < Q; j++)
+                if (!quantile_ok(a->q[j], x, mm, s->quantiles[j]))
+                    fail_msg("%s q%g = %.10g; exact %.10g", pb_metric_info[m].name, s->quantiles[j], a->q[j], pb_quantile_type7(x, mm, s->quantiles[j]));
+        }
+        if (isnan(b->mean)) assert_true(isnan(a->mean));
+        else assert_close(a->mean, b->mean, 1e-12 * fmax(1, fabs(b->mean)));
+    }
+    assert_int_equal(s->irr_none, ex->irr_none);
+    assert_int_equal(s->irr_multiple, ex->irr_multiple);
+    free(x);
+    pb_summary_free(ex);
+    pb_run_result_clear(&res);
+    pb_scenario_free(sc);
+}
+
+/* model.md §11 case 8 through the accumulator: type 7 on {1, 2, 3, 4}
+ * gives q0.1 = 1.3 and q0.5 = 2.5 (within the sketch's 0.1 %); payback
+ * years {2027, 2029, never, never} give q0.25 = 2027, q0.5 = 2029,
+ * q0.75 = never and a mean of 2028 over the 2 paths with an event. */
+static void test_case8_streaming(void **state)
+{
+    (void)state;
+    const int H = 5;
+    const double levels[4] = {0.1, 0.25, 0.5, 0.75};
+    pb_acc *a = pb_acc_alloc(2025, H, 4);
+    double series[PB_N_SERIES * 5];
+    const double pay[4] = {2027, INFINITY, 2029, INFINITY};
+    for (int i = 0; i < 4; i++) {
+        pb_path_out out = {.series = series, .irr_kind = PB_IRR_ONE, .nonfinite = false};
+        for (int k = 0; k < PB_N_SERIES * H; k++) series[k] = i + 1;   /* every series: 1, 2, 3, 4 */
+        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : i + 1;
+        out.metric[PB_M_PAYBACK_YEAR] = pay[i];
+        pb_acc_add(a, &out);
+    }
+    pb_acc_flush(a);
+    pb_summary *s = pb_summary_alloc(2025, H, 4, levels);
+    assert_int_equal(pb_acc_finish(a, s), PB_OK);
+    assert_close(s->series[PB_S_CAPEX].q[0], 1.3, 1.3e-3);
+    assert_close(s->series[PB_S_CAPEX].q[2], 2.5, 2.5e-3);
+    assert_close(s->series[PB_S_CAPEX].mean[0], 2.5, 0);                 /* exact sums */
+    assert_close(s->series[PB_S_CAPEX].sd[0], sqrt(5.0 / 3.0), 1e-15);   /* var {1,2,3,4} = 5/3 */
+    const pb_metric_stats *p = &s->metric[PB_M_PAYBACK_YEAR];
+    assert_close(p->q[1], 2027, 0);
+    assert_close(p->q[2], 2029, 0);
+    assert_true(isinf(p->q[3]));
+    assert_close(p->mean, 2028, 0);
+    assert_int_equal(p->never, 2);
+    /* Gaps are all positive here: P(G <= 0) = 0 with Wilson [0, 0.490]
+     * (z^2/(n+z^2) = 3.8415/7.8415 = 0.4899 for 0 of 4). */
+    assert_close(s->p_closed[PB_BAIN][0], 0, 0);
+    assert_close(s->p_closed_hi[PB_BAIN][0], 0.48990, 5e-5);
+    pb_summary_free(s);
+    pb_acc_free(a);
+}
+
+/* The same scenario, seed and paths give bit-identical statistics and
+ * stored paths for 1, 2, 3, 4 and 8 threads. */
+static void test_threads_bit_identical(void **state)
+{
+    (void)state;
+    pb_scenario *sc = load(SRCDIR "/scenarios/baseline.yaml");
+    const int threads[] = {1, 2, 3, 4, 8};
+    pb_run_result ref;
+    /* 20,000 paths: 3 blocks of 8,192, the last one short. */
+    pb_run_opts o = {.paths = 20000, .seed = 5, .threads = 1, .store_paths = 300};
+    assert_int_equal(pb_run_mc(sc, &o, &ref), PB_OK);
+    const int H = sc->n_years, Q = ref.summary->n_quantiles;
+    for (size_t i = 1; i < sizeof threads / sizeof threads[0]; i++) {
+        pb_run_result r;
+        o.threads = threads[i];
+        assert_int_equal(pb_run_mc(sc, &o, &r), PB_OK);
+        for (int k = 0; k < PB_N_SERIES; k++) {
+            const pb_series_stats *a = &ref.summary->series[k], *b = &r.summary->series[k];
+            assert_memory_equal(a->mean, b->mean, (size_t)H * sizeof(double));
+            assert_memory_equal(a->sd, b->sd, (size_t)H * sizeof(double));
+            assert_memory_equal(a->q, b->q, (size_t)H * Q * sizeof(double));
+            assert_memory_equal(a->q_lo, b->q_lo, (size_t)H * Q * sizeof(double));
+            assert_memory_equal(a->q_hi, b->q_hi, (size_t)H * Q * sizeof(double));
+        }
+        for (int m = 0; m < PB_N_METRICS; m++) {
+            const pb_metric_stats *a = &ref.summary->metric[m], *b = &r.summary->metric[m];
+            assert_memory_equal(&a->mean, &b->mean, sizeof a->mean);
+            assert_memory_equal(&a->sd, &b->sd, sizeof a->sd);
+            assert_memory_equal(a->q, b->q, (size_t)Q * sizeof(double));
+        }
+        assert_memory_equal(ref.stored.series, r.stored.series, 300 * (size_t)PB_N_SERIES * H * sizeof(double));
+        assert_memory_equal(ref.stored.metric, r.stored.metric, 300 * (size_t)PB_N_METRICS * sizeof(double));
+        pb_run_result_clear(&r);
+    }
+    pb_run_result_clear(&ref);
+    pb_scenario_free(sc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sketch_against_full_sort),
+        cmocka_unit_test(test_case8_streaming),
+        cmocka_unit_test(test_threads_bit_identical),
+    };
+    return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);
+}
