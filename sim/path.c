@@ -65,6 +65,8 @@ typedef struct {
     double B;        /* B_{v,t}, book value of the compute part, B$ */
     double Cf;       /* Cf_v, B$ */
     double F;        /* F_{v,t}, facility book value, B$ */
+    double dep_a;    /* Cc_v / L_a, the yearly accounting depreciation, B$ */
+    double dep_f;    /* Cf_v / L_f, B$ */
     bool in_service; /* not yet retired */
 } vintage;
 
@@ -236,7 +238,8 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
     out->series = S;
 
     const double r = in->r, psi = r + 1.0 / in->L_p;
-    double u[PB_MAX_GENERATIONS];
+    double u[PB_MAX_GENERATIONS], wear[PB_MAX_YEARS + 1]; /* wear[a] = 1 - a/L_p for age a */
+    for (int a = 1; a <= H; a++) wear[a] = 1 - a / in->L_p;
     for (int g = 0; g < in->n_gen; g++) u[g] = psi * in->gen_cost[g] + in->gen_opex[g];
 
     double R_prev = in->process == PB_PROCESS_GROWTH ? in->base : NAN; /* R_{-1} */
@@ -283,25 +286,33 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         nv->Cf = nv->F = Cf;
         nv->in_service = true;
 
-        /* Fleet (model.md §4): opex, depreciation, retirements, values. */
+        /* Fleet (model.md §4): opex, depreciation, retirements, values.
+         * Every division is taken out of the vintage loop (per vintage at
+         * purchase, per generation and per age here): the same operations
+         * on the same operands, so the same results. */
         double K = 0, O = in->phi_f * (F_prev + Cf), Da = 0, W = 0, V = 0, B = 0, F = 0, q_retired = 0;
         const double opex_f = in->gen_opex[f], cost_f = in->gen_cost[f];
+        nv->dep_a = Cc / in->L_a;
+        nv->dep_f = Cf / in->L_f;
+        double repl[PB_MAX_GENERATIONS]; /* replacement cost less the opex handicap, by generation */
+        for (int g = 0; g < in->n_gen; g++) repl[g] = cost_f - (in->gen_opex[g] - opex_f) / psi;
         for (int v = 0; v <= t; v++) {
             vintage *vn = &ws->vin[v];
-            /* Facilities: straight line over L_f, never stranded. */
-            /* The last step takes what remains, including the rounding
-             * residue of L steps of Cf/L (1e-14 of Cf), so that a fully
-             * depreciated vintage is worth exactly 0. */
-            double Df = vn->Cf / in->L_f;
+            /* Facilities: straight line over L_f, never stranded.  The last
+             * step takes what remains, including the rounding residue of L
+             * steps of Cf/L (1e-14 of Cf), so that a fully depreciated
+             * vintage is worth exactly 0. */
+            double Df = vn->dep_f;
             if (vn->F - Df < 1e-12 * vn->Cf) Df = vn->F;
             vn->F -= Df;
             Da += Df;
             F += vn->F;
             if (!vn->in_service) continue;
-            const double age = t - v + 1, opex_v = in->gen_opex[vn->gen];
+            const int age = t - v + 1;
+            const double opex_v = in->gen_opex[vn->gen];
             K += vn->Q;
             O += vn->Q * opex_v;
-            double Dav = vn->Cc / in->L_a;
+            double Dav = vn->dep_a;
             if (vn->B - Dav < 1e-12 * vn->Cc) Dav = vn->B; /* as for facilities */
             vn->B -= Dav;
             Da += Dav;
@@ -315,8 +326,7 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
                 continue;
             }
             B += vn->B;
-            const double repl = cost_f - (opex_v - opex_f) / psi; /* replacement cost less the opex handicap */
-            if (repl > 0) V += vn->Q * (1 - age / in->L_p) * repl;
+            if (repl[vn->gen] > 0) V += vn->Q * wear[age] * repl[vn->gen];
         }
         Da += W;
         B += F;

@@ -55,7 +55,7 @@ echo "# 3. valgrind"
 vg() { # NAME ARGS...
     local name=$1
     shift
-    if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+    if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
         build/payback "$@" >tests/out/vg.log 2>&1; then
         echo "ok - [valgrind] $name"
     else
@@ -69,7 +69,7 @@ tally < <(
     vg "summary of a result" summary tests/out/vg_baseline.h5
     vg "Monte Carlo run on 2 threads with stored paths" run tests/data/corr.yaml -n 3000 -t 2 --store-paths 10 -o tests/out/vg_mc.h5 --quiet
     # validate exits 2 on bad files: valgrind's own exit code 1 is what we test.
-    if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+    if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
         build/payback validate tests/bad/many_errors.yaml tests/bad/syntax_error.yaml tests/bad/corr_not_positive_definite.yaml \
         >tests/out/vg.log 2>&1 || [ $? -eq 2 ]; then
         echo "ok - [valgrind] validate of malformed files"
