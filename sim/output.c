@@ -175,6 +175,9 @@ static void write_summary_group(h5w *w, const pb_summary *s)
     write_ds(w, "nonfinite_paths", D_SCALAR, true, &s->nonfinite, "paths",
              "paths excluded from every statistic for a NaN or infinite value", false);
     write_ds(w, "paths_used", D_SCALAR, true, &s->n, "paths", "paths that every statistic covers", false);
+    write_ds(w, "coarse_quantiles", D_SCALAR, true, &s->coarse_series, "values",
+             "quantile values (interval ends included) known only to their power of two, "
+             "outside the sketch's fine buckets; 0: every quantile within 0.098 % of an order statistic", false);
 }
 
 static void write_metrics_group(h5w *w, const pb_summary *s)
@@ -214,6 +217,9 @@ static void write_metrics_group(h5w *w, const pb_summary *s)
     }
     write_ds(w, "irr_none", D_SCALAR, true, &s->irr_none, "paths", "paths whose net flows have no IRR in (-0.99, 10]", false);
     write_ds(w, "irr_multiple", D_SCALAR, true, &s->irr_multiple, "paths", "paths whose net flows have several IRRs in (-0.99, 10]", false);
+    write_ds(w, "coarse_quantiles", D_SCALAR, true, &s->coarse_metrics, "values",
+             "quantile values (interval ends included) known only to their power of two, "
+             "outside the sketch's fine buckets; 0: every quantile within 0.098 % of an order statistic", false);
 }
 
 /* Creates the folder of path if it does not exist (one level, as results/). */
@@ -544,7 +550,8 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
         }
     }
     ok = ok && read_ds(sg, "nonfinite_paths", H5T_NATIVE_INT64, &s->nonfinite, 1) &&
-         read_ds(sg, "paths_used", H5T_NATIVE_INT64, &s->n, 1);
+         read_ds(sg, "paths_used", H5T_NATIVE_INT64, &s->n, 1) &&
+         read_ds(sg, "coarse_quantiles", H5T_NATIVE_INT64, &s->coarse_series, 1);
     for (int k = 0; ok && k < PB_N_METRICS; k++) {
         pb_metric_stats *ms = &s->metric[k];
         const char *nm = pb_metric_info[k].name;
@@ -562,7 +569,8 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
         }
     }
     ok = ok && read_ds(mg, "irr_none", H5T_NATIVE_INT64, &s->irr_none, 1) &&
-         read_ds(mg, "irr_multiple", H5T_NATIVE_INT64, &s->irr_multiple, 1);
+         read_ds(mg, "irr_multiple", H5T_NATIVE_INT64, &s->irr_multiple, 1) &&
+         read_ds(mg, "coarse_quantiles", H5T_NATIVE_INT64, &s->coarse_metrics, 1);
     if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' lacks datasets of a payback result (or they have the wrong shape)", path); goto done; }
     st = PB_OK;
 done:
@@ -657,4 +665,7 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
     row3(f, "understated depreciation", s->metric[PB_M_UNDERSTATED].q, i10, i50, i90, false, tail);
     if (s->nonfinite > 0)
         fprintf(f, "\nnon-finite paths: %lld (excluded from every statistic)\n", (long long)s->nonfinite);
+    if (s->coarse_series + s->coarse_metrics > 0)
+        fprintf(f, "\ncoarse quantiles: %lld values fell outside the sketch's fine buckets and are known only to "
+                "their power of two (coarse_quantiles in the file)\n", (long long)(s->coarse_series + s->coarse_metrics));
 }

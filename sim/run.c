@@ -50,13 +50,16 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     pb_status st = PB_OK;
     pb_sampler *sampler = pb_sampler_alloc(sc);
     pb_acc **acc = calloc((size_t)T, sizeof *acc);
+    pb_sketch_plan **plans = NULL;
+    const int64_t n_pilot = N < PB_PILOT ? N : PB_PILOT;
     pb_status *tstatus = calloc((size_t)T, sizeof *tstatus);
     double q[PB_MAX_QUANTILES + 3];
     int nq = pb_report_quantiles(sc, q);
     if (!sampler) return PB_ENOMEM; /* already raised */
     if (!acc || !tstatus) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); goto done; }
+    if (!(plans = calloc((size_t)T, sizeof *plans))) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); goto done; }
     for (int i = 0; i < T; i++)
-        if (!(acc[i] = pb_acc_alloc(sc->start, H, PB_BLOCK))) { st = PB_ENOMEM; goto done; }
+        if (!(plans[i] = pb_sketch_plan_alloc(H))) { st = PB_ENOMEM; goto done; }
     pb_stored_paths *sp = &res->stored;
     sp->n = o->store_paths < N ? o->store_paths : N;
     sp->n_years = H;
@@ -75,19 +78,41 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     const uint64_t seed = o->seed;
     const bool progress = o->progress;
 #pragma omp parallel num_threads(T) default(none) \
-    shared(sc, sampler, acc, tstatus, sp, done_paths, failed, last_report) \
-    firstprivate(H, N, n_blocks, stride, seed, progress, t0)
+    shared(sc, sampler, acc, plans, tstatus, sp, done_paths, failed, last_report) \
+    firstprivate(H, N, n_blocks, n_pilot, stride, seed, progress, t0)
     {
         const int tid = omp_get_thread_num();
         pb_path_ws *ws = pb_path_ws_alloc(H);       /* once per thread */
         gsl_rng *rng = pb_rng_alloc();
         pb_path_in *in = malloc(sizeof *in);
-        pb_acc *a = acc[tid];
         if (!ws || !rng || !in) {
             tstatus[tid] = PB_ENOMEM;
 #pragma omp atomic write
             failed = 1;
         }
+        /* Pilot: the first paths of the run fix each cell's sketch window
+         * (the same paths for any threads, ranks or parts; min and max
+         * merge in any order). */
+#pragma omp for schedule(static)
+        for (int64_t p = 0; p < n_pilot; p++) {
+            if (!ws || !rng || !in) continue;
+            pb_path_out out;
+            pb_draw_path(sampler, seed, (uint64_t)p, rng, in);
+            pb_path_simulate(in, ws, &out);
+            pb_sketch_plan_observe(plans[tid], &out);
+        }
+#pragma omp single
+        {
+            for (int i = 1; i < omp_get_num_threads(); i++) pb_sketch_plan_merge(plans[0], plans[i]);
+            for (int i = 0; i < omp_get_num_threads(); i++)
+                if (!(acc[i] = pb_acc_alloc(sc->start, H, PB_BLOCK, plans[0]))) {
+                    tstatus[tid] = PB_ENOMEM;
+#pragma omp atomic write
+                    failed = 1;
+                    break;
+                }
+        }
+        pb_acc *a = acc[tid];
 #pragma omp for schedule(dynamic, 1)
         for (int64_t b = 0; b < n_blocks; b++) {
             int stop;
@@ -140,6 +165,9 @@ done:
     if (acc)
         for (int i = 0; i < T; i++) pb_acc_free(acc[i]);
     free(acc);
+    if (plans)
+        for (int i = 0; i < T; i++) pb_sketch_plan_free(plans[i]);
+    free(plans);
     free(tstatus);
     pb_sampler_free(sampler);
     if (st != PB_OK) pb_run_result_clear(res);

@@ -224,10 +224,25 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
 #define EXACT_OFFSET 1126                  /* 2^1126 x is an integer for every double x */
 #define PB_ACC_MAX_BLOCK 16384             /* the largest block pb_acc_alloc accepts */
 
+#define SKETCH_OCTAVES (1024 - SKETCH_MIN_EXP)  /* octaves from 2^-30 up to the largest double */
+
+/* The counts of one sign.  Fine buckets lo .. lo + n - 1 (a range of whole
+ * octaves with a plan, else growing to the values seen); with a plan, the
+ * values outside it are counted per octave in `coarse`. */
 typedef struct {
-    uint64_t *c;    /* counts of buckets lo .. lo + n - 1 */
+    uint64_t *c;
     int32_t lo, n;
+    uint64_t *coarse;   /* [SKETCH_OCTAVES] with a plan, else NULL */
 } store;
+
+/* A sketch plan: for each cell and sign, the octaves that get fine buckets,
+ * from a pilot of the run's first paths (the same paths whatever the
+ * threads, ranks or parts), widened (store_plan).  Memory is then
+ * fixed before the run and does not grow with its paths. */
+struct pb_sketch_plan {
+    int H, n_cells;
+    int32_t *lo, *hi;   /* [n_cells][2]: octave index range seen, sign 0 negative, 1 positive */
+};
 
 typedef struct {
     int64_t n;              /* values added */
@@ -256,11 +271,88 @@ struct pb_acc {
     int64_t irr_none, irr_multiple;
     mpz_t tmp;
     bool failed;            /* a sketch could not grow */
+    bool planned;           /* sketch windows fixed by a plan */
 };
 
 static inline int metric_cell(const pb_acc *a, int m) { return PB_N_SERIES * a->H + m; }
 
-pb_acc *pb_acc_alloc(int start, int n_years, int block_paths)
+pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
+{
+    pb_sketch_plan *p = calloc(1, sizeof *p);
+    if (p) {
+        p->H = n_years;
+        p->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
+        p->lo = malloc(2 * (size_t)p->n_cells * sizeof *p->lo);
+        p->hi = malloc(2 * (size_t)p->n_cells * sizeof *p->hi);
+    }
+    if (!p || !p->lo || !p->hi) {
+        pb_sketch_plan_free(p);
+        pb_raise(PB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < 2 * p->n_cells; i++) { p->lo[i] = INT32_MAX; p->hi[i] = -1; }
+    return p;
+}
+
+void pb_sketch_plan_free(pb_sketch_plan *p)
+{
+    if (!p) return;
+    free(p->lo);
+    free(p->hi);
+    free(p);
+}
+
+static void plan_see(pb_sketch_plan *p, int k, double v)
+{
+    double av = fabs(v);
+    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP)) || isinf(av)) return;
+    int e;
+    frexp(av, &e); /* av in [2^(e-1), 2^e) */
+    int32_t o = e - 1 - SKETCH_MIN_EXP, side = v > 0;
+    if (o < p->lo[2 * k + side]) p->lo[2 * k + side] = o;
+    if (o > p->hi[2 * k + side]) p->hi[2 * k + side] = o;
+}
+
+void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out)
+{
+    if (out->nonfinite) return;
+    const int SH = PB_N_SERIES * p->H;
+    for (int k = 0; k < SH; k++) plan_see(p, k, out->series[k]);
+    for (int m = 0; m < PB_N_METRICS; m++)
+        if (!pb_metric_is_year(m) && (m != PB_M_IRR || out->irr_kind == PB_IRR_ONE)) plan_see(p, SH + m, out->metric[m]);
+}
+
+void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
+{
+    for (int i = 0; i < 2 * into->n_cells; i++) {
+        if (from->lo[i] < into->lo[i]) into->lo[i] = from->lo[i];
+        if (from->hi[i] > into->hi[i]) into->hi[i] = from->hi[i];
+    }
+}
+
+/* Fixes a store to the plan's octaves, widened by `below` octaves toward
+ * zero and 2 away from it (none if the pilot saw no value of this sign),
+ * with coarse counts for the rest. */
+static bool store_plan(store *st, int32_t lo, int32_t hi, int32_t below)
+{
+    if (!(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
+    if (hi < 0) return true;
+    lo = lo > below ? lo - below : 0;
+    hi = hi + 2 < SKETCH_OCTAVES ? hi + 2 : SKETCH_OCTAVES - 1;
+    st->lo = lo * SKETCH_SUB;
+    st->n = (hi - lo + 1) * SKETCH_SUB;
+    return (st->c = calloc((size_t)st->n, sizeof *st->c)) != NULL;
+}
+
+/* How far a window reaches toward zero: a cell whose pilot values take both
+ * signs crosses zero, where magnitudes thin out one octave at a time and a
+ * quantile can fall well below the smallest pilot magnitude. */
+static int32_t plan_below(const pb_sketch_plan *p, int k)
+{
+    return p->hi[2 * k] >= 0 && p->hi[2 * k + 1] >= 0 ? 10 : 2;
+}
+
+pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_plan *plan)
 {
     pb_acc *a = block_paths >= 1 && block_paths <= PB_ACC_MAX_BLOCK ? calloc(1, sizeof *a) : NULL;
     if (!a) goto fail;
@@ -282,7 +374,11 @@ pb_acc *pb_acc_alloc(int start, int n_years, int block_paths)
         c->min = INFINITY;
         c->max = -INFINITY;
         c->sketch = !(k >= PB_N_SERIES * n_years && pb_metric_is_year(k - PB_N_SERIES * n_years));
+        if (plan && c->sketch && (!store_plan(&c->neg, plan->lo[2 * k], plan->hi[2 * k], plan_below(plan, k)) ||
+                                  !store_plan(&c->pos, plan->lo[2 * k + 1], plan->hi[2 * k + 1], plan_below(plan, k))))
+            goto fail;
     }
+    a->planned = plan != NULL;
     return a;
 fail:
     pb_acc_free(a);
@@ -299,6 +395,8 @@ void pb_acc_free(pb_acc *a)
             mpz_clear(a->cells[k].s2);
             free(a->cells[k].neg.c);
             free(a->cells[k].pos.c);
+            free(a->cells[k].neg.coarse);
+            free(a->cells[k].pos.coarse);
         }
     mpz_clear(a->tmp);
     free(a->cells);
@@ -331,7 +429,7 @@ static bool store_cover(store *st, int32_t lo, int32_t hi)
     int32_t nlo = st->n ? (lo < st->lo ? lo : st->lo) : lo, nhi = st->n ? (hi > st->lo + st->n ? hi : st->lo + st->n) : hi;
     /* Grow by at least a quarter of the current size, so that a slowly
      * widening range costs few copies. */
-    int32_t slack = st->n / 4 > 256 ? st->n / 4 : 256;
+    int32_t slack = SKETCH_SUB; /* one power of two */
     if (nlo < (st->n ? st->lo : lo)) nlo = nlo - slack < 0 ? 0 : nlo - slack;
     if (nhi > (st->n ? st->lo + st->n : hi)) nhi += slack;
     uint64_t *c = calloc((size_t)(nhi - nlo), sizeof *c);
@@ -365,7 +463,7 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
         if (v > mx) mx = v;
         if (!c->sketch) continue;
         const double av = fabs(v);
-        if (av < 0x1p-30) { c->zero++; continue; }
+        if (av < ldexp(1.0, SKETCH_MIN_EXP)) { c->zero++; continue; } /* also keeps bucket indices >= 0 */
         const int32_t b = bucket_of(av), side = v > 0;
         if (b < lo[side]) lo[side] = b;
         if (b > hi[side]) hi[side] = b;
@@ -378,7 +476,18 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
     c->n += added;
     c->bn += added;
     if (m == 0) return;
-    if ((hi[0] >= 0 && !store_cover(&c->neg, lo[0], hi[0] + 1)) || (hi[1] >= 0 && !store_cover(&c->pos, lo[1], hi[1] + 1))) {
+    if (a->planned) {
+        /* Values outside the plan's window count per octave. */
+        int keep = 0;
+        for (int i = 0; i < m; i++) {
+            const int32_t j = idx[i];
+            store *st = j >= 0 ? &c->pos : &c->neg;
+            const int32_t b = j >= 0 ? j : -1 - j;
+            if ((uint32_t)(b - st->lo) < (uint32_t)st->n) idx[keep++] = j;
+            else st->coarse[b / SKETCH_SUB]++;
+        }
+        m = keep;
+    } else if ((hi[0] >= 0 && !store_cover(&c->neg, lo[0], hi[0] + 1)) || (hi[1] >= 0 && !store_cover(&c->pos, lo[1], hi[1] + 1))) {
         a->failed = true;
         return;
     }
@@ -450,6 +559,13 @@ void pb_acc_flush(pb_acc *a)
 
 static bool store_merge(store *into, const store *from)
 {
+    if ((into->coarse == NULL) != (from->coarse == NULL)) return false; /* one planned, one not */
+    if (from->coarse) {
+        if (into->lo != from->lo || into->n != from->n) return false;  /* different plans */
+        for (int o = 0; o < SKETCH_OCTAVES; o++) into->coarse[o] += from->coarse[o];
+        for (int32_t i = 0; i < from->n; i++) into->c[i] += from->c[i];
+        return true;
+    }
     if (!from->n) return true;
     /* Only the occupied part of `from` needs room. */
     int32_t lo = 0, hi = from->n;
@@ -481,7 +597,9 @@ pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
         if (f->max > c->max) c->max = f->max;
         c->zero += f->zero;
         if (!store_merge(&c->neg, &f->neg) || !store_merge(&c->pos, &f->pos))
-            return pb_raise(PB_ENOMEM, NULL, "out of memory merging statistics");
+            return into->planned != from->planned || into->planned
+                       ? pb_raise(PB_EINTERNAL, NULL, "statistics with different sketch plans cannot be merged")
+                       : pb_raise(PB_ENOMEM, NULL, "out of memory merging statistics");
     }
     return into->failed ? pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches") : PB_OK;
 }
@@ -492,6 +610,7 @@ size_t pb_acc_bytes(const pb_acc *a)
     for (int k = 0; k < a->n_cells; k++) {
         const cell *c = &a->cells[k];
         b += ((size_t)c->neg.n + (size_t)c->pos.n) * sizeof(uint64_t);
+        if (c->neg.coarse) b += 2 * SKETCH_OCTAVES * sizeof(uint64_t);
         b += (mpz_size(c->s1) + mpz_size(c->s2)) * sizeof(mp_limb_t);
     }
     return b;
@@ -528,22 +647,55 @@ static void cell_moments(const cell *c, double *mean, double *sd, double *se)
 
 /* The values of the 0-based ranks r[0..k-1] (ascending) of a sketched
  * cell: bucket midpoints, clamped to the exact min and max. */
-static void sketch_ranks(const cell *c, const int64_t *r, int k, double *out)
+/* Walks a cell's counts in value order, handing out the values of the
+ * wanted 0-based ranks r[0..k-1] (ascending): a fine bucket's midpoint, or
+ * for a coarse octave (outside the plan) the middle of the octave, flagged. */
+typedef struct {
+    const int64_t *r;
+    int k, j;
+    int64_t seen;
+    double *out;
+    bool *coarse;
+} walker;
+
+static void visit(walker *w, uint64_t count, double value, bool coarse)
 {
-    int j = 0;
-    int64_t seen = 0;
-    for (int32_t i = c->neg.n - 1; i >= 0 && j < k; i--) {
-        seen += c->neg.c[i];
-        while (j < k && r[j] < seen) out[j++] = -bucket_mid(c->neg.lo + i);
+    w->seen += (int64_t)count;
+    while (w->j < w->k && w->r[w->j] < w->seen) {
+        w->coarse[w->j] = coarse;
+        w->out[w->j++] = value;
     }
-    seen += c->zero;
-    while (j < k && r[j] < seen) out[j++] = 0;
-    for (int32_t i = 0; i < c->pos.n && j < k; i++) {
-        seen += c->pos.c[i];
-        while (j < k && r[j] < seen) out[j++] = bucket_mid(c->pos.lo + i);
-    }
-    while (j < k) out[j++] = c->max;
-    for (j = 0; j < k; j++) out[j] = out[j] < c->min ? c->min : out[j] > c->max ? c->max : out[j];
+}
+
+static double octave_mid(int32_t o) { return ldexp(1.5, o + SKETCH_MIN_EXP); }
+
+static void sketch_ranks(const cell *c, const int64_t *r, int k, double *out, bool *coarse)
+{
+    walker w = {r, k, 0, 0, out, coarse};
+    const store *ng = &c->neg, *ps = &c->pos;
+    const int32_t nlo = ng->lo / SKETCH_SUB, nhi = (ng->lo + ng->n) / SKETCH_SUB; /* octaves [nlo, nhi) are fine */
+    const int32_t plo = ps->lo / SKETCH_SUB, phi = (ps->lo + ps->n) / SKETCH_SUB;
+    /* Negative values, the most negative first. */
+    if (ng->coarse)
+        for (int32_t o = SKETCH_OCTAVES - 1; o >= (ng->n ? nhi : 0) && w.j < k; o--)
+            if (ng->coarse[o]) visit(&w, ng->coarse[o], -octave_mid(o), true);
+    for (int32_t i = ng->n - 1; i >= 0 && w.j < k; i--)
+        if (ng->c[i]) visit(&w, ng->c[i], -bucket_mid(ng->lo + i), false);
+    if (ng->coarse && ng->n)
+        for (int32_t o = nlo - 1; o >= 0 && w.j < k; o--)
+            if (ng->coarse[o]) visit(&w, ng->coarse[o], -octave_mid(o), true);
+    visit(&w, (uint64_t)c->zero, 0, false);
+    /* Positive values, the smallest first. */
+    if (ps->coarse && ps->n)
+        for (int32_t o = 0; o < plo && w.j < k; o++)
+            if (ps->coarse[o]) visit(&w, ps->coarse[o], octave_mid(o), true);
+    for (int32_t i = 0; i < ps->n && w.j < k; i++)
+        if (ps->c[i]) visit(&w, ps->c[i], bucket_mid(ps->lo + i), false);
+    if (ps->coarse)
+        for (int32_t o = ps->n ? phi : 0; o < SKETCH_OCTAVES && w.j < k; o++)
+            if (ps->coarse[o]) visit(&w, ps->coarse[o], octave_mid(o), true);
+    while (w.j < k) { coarse[w.j] = false; out[w.j++] = c->max; }
+    for (int j = 0; j < k; j++) out[j] = out[j] < c->min ? c->min : out[j] > c->max ? c->max : out[j];
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -553,7 +705,7 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Type 7 quantiles and their order-statistic intervals from the sketch. */
-static void sketch_quantiles(const pb_summary *s, const cell *c, double *q, double *lo, double *hi)
+static void sketch_quantiles(const pb_summary *s, const cell *c, double *q, double *lo, double *hi, int64_t *n_coarse)
 {
     const int Q = s->n_quantiles;
     const int64_t n = c->n;
@@ -573,7 +725,9 @@ static void sketch_quantiles(const pb_summary *s, const cell *c, double *q, doub
     memcpy(sorted, want, (size_t)nw * sizeof *sorted);
     qsort(sorted, (size_t)nw, sizeof *sorted, cmp_i64);
     double vals[4 * (PB_MAX_QUANTILES + 3)];
-    sketch_ranks(c, sorted, nw, vals);
+    bool coarse[4 * (PB_MAX_QUANTILES + 3)];
+    sketch_ranks(c, sorted, nw, vals, coarse);
+    for (int i = 0; i < nw; i++) *n_coarse += coarse[i];
     for (int i = 0; i < Q; i++) {
         double v[4];
         for (int w = 0; w < 4; w++) {
@@ -618,6 +772,7 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
 {
     if (a->failed) return pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches");
     const int H = a->H, Q = s->n_quantiles;
+    s->coarse_series = s->coarse_metrics = 0;
     s->n = a->paths;
     s->nonfinite = a->nonfinite;
     for (int k = 0; k < PB_N_SERIES; k++) {
@@ -625,7 +780,8 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
         for (int t = 0; t < H; t++) {
             const cell *c = &a->cells[k * H + t];
             cell_moments(c, &ss->mean[t], &ss->sd[t], &ss->se[t]);
-            sketch_quantiles(s, c, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q, ss->q_hi + (size_t)t * Q);
+            sketch_quantiles(s, c, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q, ss->q_hi + (size_t)t * Q,
+                             &s->coarse_series);
         }
     }
     for (int m = 0; m < PB_N_METHODS; m++)
@@ -645,7 +801,7 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
             memcpy(ms->hist, a->hist + (size_t)m * H, (size_t)H * sizeof *ms->hist);
             year_quantiles(s, ms->hist, a->paths, ms->q, ms->q_lo, ms->q_hi);
         } else {
-            sketch_quantiles(s, c, ms->q, ms->q_lo, ms->q_hi);
+            sketch_quantiles(s, c, ms->q, ms->q_lo, ms->q_hi, &s->coarse_metrics);
         }
     }
     return PB_OK;

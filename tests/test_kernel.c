@@ -59,6 +59,8 @@ static void test_sketch_against_full_sort(void **state)
     const int H = s->n_years, Q = s->n_quantiles;
     assert_int_equal(s->n, ex->n);
     assert_int_equal(s->nonfinite, ex->nonfinite);
+    assert_int_equal(s->coarse_series, 0);   /* every quantile from a fine bucket */
+    assert_int_equal(s->coarse_metrics, 0);
     /* Per series and year: the exact values, sorted, to judge quantiles. */
     double *x = malloc((size_t)n * sizeof *x);
     const size_t stride = (size_t)PB_N_SERIES * (size_t)H;
@@ -126,7 +128,7 @@ static void test_case8_streaming(void **state)
     (void)state;
     const int H = 5;
     const double levels[4] = {0.1, 0.25, 0.5, 0.75};
-    pb_acc *a = pb_acc_alloc(2025, H, 4);
+    pb_acc *a = pb_acc_alloc(2025, H, 4, NULL);
     double series[PB_N_SERIES * 5];
     const double pay[4] = {2027, INFINITY, 2029, INFINITY};
     for (int i = 0; i < 4; i++) {
@@ -155,6 +157,42 @@ static void test_case8_streaming(void **state)
     assert_close(s->p_closed_hi[PB_BAIN][0], 0.48990, 5e-5);
     pb_summary_free(s);
     pb_acc_free(a);
+}
+
+/* A plan whose windows miss the data: the values outside them are counted
+ * per power of two, quantiles landing there are flagged as coarse, and the
+ * counts and moments stay exact.  Values 1..100 with a pilot that saw only
+ * 1..3: octaves [0, 4) plus 2 are fine, 16..100 are coarse. */
+static void test_plan_coarse(void **state)
+{
+    (void)state;
+    const int H = 1;
+    const double levels[2] = {0.1, 0.9};
+    double series[PB_N_SERIES];
+    pb_path_out out = {.series = series, .irr_kind = PB_IRR_ONE};
+    for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : 1;
+    pb_sketch_plan *plan = pb_sketch_plan_alloc(H);
+    for (int v = 1; v <= 3; v++) {
+        for (int k = 0; k < PB_N_SERIES; k++) series[k] = v;
+        pb_sketch_plan_observe(plan, &out);
+    }
+    pb_acc *a = pb_acc_alloc(2025, H, 100, plan);
+    for (int v = 1; v <= 100; v++) {
+        for (int k = 0; k < PB_N_SERIES; k++) series[k] = v;
+        pb_acc_add(a, &out);
+    }
+    pb_acc_flush(a);
+    pb_summary *s = pb_summary_alloc(2025, H, 2, levels);
+    assert_int_equal(pb_acc_finish(a, s), PB_OK);
+    /* q0.1 of 1..100, type 7: 10.9, in the fine window [1, 16): within 0.1 %. */
+    assert_close(s->series[PB_S_CAPEX].q[0], 10.9, 10.9e-3);
+    /* q0.9: 90.1, in the octave [64, 128): its middle, 96, flagged. */
+    assert_close(s->series[PB_S_CAPEX].q[1], 96, 0);
+    assert_true(s->coarse_series > 0);
+    assert_close(s->series[PB_S_CAPEX].mean[0], 50.5, 0);
+    pb_summary_free(s);
+    pb_acc_free(a);
+    pb_sketch_plan_free(plan);
 }
 
 /* The same scenario, seed and paths give bit-identical statistics and
@@ -200,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sketch_against_full_sort),
         cmocka_unit_test(test_case8_streaming),
+        cmocka_unit_test(test_plan_coarse),
         cmocka_unit_test(test_threads_bit_identical),
     };
     return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);

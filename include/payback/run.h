@@ -14,6 +14,7 @@
 #include "payback/stats.h"
 
 #define PB_BLOCK 8192 /* paths per block; part of the results (block sums) */
+#define PB_PILOT 4096 /* paths 0 .. PB_PILOT-1 fix the quantile sketch's windows (stats.h) */
 
 typedef struct {
     int64_t paths;          /* N */

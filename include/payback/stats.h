@@ -36,6 +36,10 @@ typedef struct {
     double *p_closed_lo[PB_N_METHODS], *p_closed_hi[PB_N_METHODS]; /* Wilson 95 % */
     pb_metric_stats metric[PB_N_METRICS];
     int64_t irr_none, irr_multiple;
+    /* Reported quantile values (interval ends included) that fell outside
+     * the sketch plan's fine buckets and are only known to their power of
+     * two: 0 means every quantile is within 0.098 % of an order statistic. */
+    int64_t coarse_series, coarse_metrics;
 } pb_summary;
 
 /* Allocates a zeroed summary.  NULL (after pb_raise) when out of memory. */
@@ -78,16 +82,30 @@ void pb_wilson(int64_t k, int64_t n, double *lo, double *hi);
  *  - min and max;
  *  - a quantile sketch: counts in log-spaced buckets, 512 per power of two
  *    (relative width at most 2^-9), so that a bucket's midpoint is within
- *    2^-10 = 0.098 % of any value in it; |x| < 2^-30 counts as 0.  Integer counts merge
- *    exactly in any order.  Buckets are held in a dense range per sign that
- *    grows to the values seen;
+ *    2^-10 = 0.098 % of any value in it; |x| < 2^-30 counts as 0.  Integer
+ *    counts merge exactly in any order.  With a plan (pb_sketch_plan, from a
+ *    pilot of the run's first paths) each cell's fine buckets cover a fixed
+ *    range of octaves and values outside it are counted per octave, so that
+ *    memory is fixed before the run; without one, the range grows to the
+ *    values seen;
  *  - exact integer counts: P(gap <= 0) per method and year, year-metric
  *    histograms and "never" counts, IRR none/multiple, non-finite paths. */
 typedef struct pb_acc pb_acc;
+typedef struct pb_sketch_plan pb_sketch_plan;
+
+/* A plan records, per cell and sign, the powers of two that pilot paths
+ * reached.  NULL (after pb_raise) when out of memory. */
+pb_sketch_plan *pb_sketch_plan_alloc(int n_years);
+void pb_sketch_plan_free(pb_sketch_plan *p); /* accepts NULL */
+void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out);
+void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from);
 
 /* block_paths: the most paths between two pb_acc_flush calls (a block).
- * NULL (after pb_raise) when out of memory. */
-pb_acc *pb_acc_alloc(int start, int n_years, int block_paths);
+ * plan: fixes the sketch windows (NULL: windows grow with the data); it is
+ * read only here and may be freed afterwards.  Accumulators merge only with
+ * accumulators made from the same plan.  NULL (after pb_raise) when out of
+ * memory. */
+pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_plan *plan);
 void pb_acc_free(pb_acc *a); /* accepts NULL */
 
 /* Adds one path (a non-finite path is only counted).  Its values wait in
