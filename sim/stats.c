@@ -442,52 +442,54 @@ static bool store_cover(store *st, int32_t lo, int32_t hi)
     return true;
 }
 
-/* Adds the n values x[0..n-1] of one cell, in path order.  The sketch
- * is updated in a second loop, with the buckets computed first and
- * prefetched a few values ahead: a cell's buckets span up to hundreds of
- * kilobytes, so the increments are cache misses that must overlap. */
+/* Adds the n values x[0..n-1] of one block of one cell.  Sums run in four
+ * interleaved partial sums (value i into sum i mod 4, combined as
+ * (s0 + s1) + (s2 + s3)): a fixed order, so the same bits whatever thread
+ * or process takes the block, and four chains instead of one long one.
+ * The sketch is updated in a second loop, with the counters to increment
+ * gathered first and prefetched a few ahead: a cell's buckets span up to
+ * hundreds of kilobytes, so the increments are cache misses that must
+ * overlap. */
 static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
 {
-    double bsum = c->bsum, bsq = c->bsq, mn = c->min, mx = c->max;
+    double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0}, mn = c->min, mx = c->max;
     int64_t added = 0;
-    int32_t idx[PB_ACC_MAX_BLOCK];
+    const double zero = ldexp(1.0, SKETCH_MIN_EXP);
+    static _Thread_local int32_t idx[PB_ACC_MAX_BLOCK];
     int m = 0;
-    int32_t lo[2] = {INT32_MAX, INT32_MAX}, hi[2] = {-1, -1}; /* per store: 0 neg, 1 pos */
+    int32_t lo[2] = {INT32_MAX, INT32_MAX}, hi[2] = {-1, -1}; /* per store: 0 neg, 1 pos (growing windows) */
+    const bool planned = a->planned;
     for (int i = 0; i < n; i++) {
         const double v = x[i];
         if (skip_nonfinite && !isfinite(v)) continue; /* never (+inf), or no single IRR (NaN) */
         added++;
-        bsum += v;
-        bsq += v * v;
-        if (v < mn) mn = v;
-        if (v > mx) mx = v;
+        s[i & 3] += v;
+        q[i & 3] += v * v;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
         if (!c->sketch) continue;
         const double av = fabs(v);
-        if (av < ldexp(1.0, SKETCH_MIN_EXP)) { c->zero++; continue; } /* also keeps bucket indices >= 0 */
+        if (av < zero) { c->zero++; continue; } /* also keeps bucket indices >= 0 */
         const int32_t b = bucket_of(av), side = v > 0;
-        if (b < lo[side]) lo[side] = b;
-        if (b > hi[side]) hi[side] = b;
+        store *st = side ? &c->pos : &c->neg;
+        if (planned) {
+            /* A fixed window: values outside it count per octave. */
+            if ((uint32_t)(b - st->lo) >= (uint32_t)st->n) { st->coarse[b / SKETCH_SUB]++; continue; }
+        } else {
+            lo[side] = b < lo[side] ? b : lo[side];
+            hi[side] = b > hi[side] ? b : hi[side];
+        }
         idx[m++] = side ? b : -1 - b; /* negative values as -1 - bucket */
     }
-    c->bsum = bsum;
-    c->bsq = bsq;
+    c->bsum += (s[0] + s[1]) + (s[2] + s[3]);
+    c->bsq += (q[0] + q[1]) + (q[2] + q[3]);
     c->min = mn;
     c->max = mx;
     c->n += added;
     c->bn += added;
     if (m == 0) return;
-    if (a->planned) {
-        /* Values outside the plan's window count per octave. */
-        int keep = 0;
-        for (int i = 0; i < m; i++) {
-            const int32_t j = idx[i];
-            store *st = j >= 0 ? &c->pos : &c->neg;
-            const int32_t b = j >= 0 ? j : -1 - j;
-            if ((uint32_t)(b - st->lo) < (uint32_t)st->n) idx[keep++] = j;
-            else st->coarse[b / SKETCH_SUB]++;
-        }
-        m = keep;
-    } else if ((hi[0] >= 0 && !store_cover(&c->neg, lo[0], hi[0] + 1)) || (hi[1] >= 0 && !store_cover(&c->pos, lo[1], hi[1] + 1))) {
+    if (!planned && ((hi[0] >= 0 && !store_cover(&c->neg, lo[0], hi[0] + 1)) ||
+                     (hi[1] >= 0 && !store_cover(&c->pos, lo[1], hi[1] + 1)))) {
         a->failed = true;
         return;
     }
