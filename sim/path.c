@@ -249,6 +249,7 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
     double base_prev = 0, q_retired_prev = 0, R_o_prev = 0, Rfc_prev = 0;
     double V_prev = 0, B_prev = 0, F_prev = 0, I_jpm = 0, cum = 0, min_cum = INFINITY;
     double npv = 0, disc = 1; /* disc = (1+r)^-t */
+    uint64_t bought = 0;      /* generations bought so far, one bit each (PB_MAX_GENERATIONS <= 64) */
 
     for (int t = 0; t < H; t++) {
         const double year = in->start + t;
@@ -294,8 +295,14 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         const double opex_f = in->gen_opex[f], cost_f = in->gen_cost[f];
         nv->dep_a = Cc / in->L_a;
         nv->dep_f = Cf / in->L_f;
-        double repl[PB_MAX_GENERATIONS]; /* replacement cost less the opex handicap, by generation */
-        for (int g = 0; g < in->n_gen; g++) repl[g] = cost_f - (in->gen_opex[g] - opex_f) / psi;
+        /* Replacement cost less the opex handicap, for the generations
+         * that have been bought (a bit each in `bought`). */
+        double repl[PB_MAX_GENERATIONS];
+        bought |= 1ULL << f;
+        for (uint64_t m = bought; m; m &= m - 1) {
+            const int g = __builtin_ctzll(m);
+            repl[g] = cost_f - (in->gen_opex[g] - opex_f) / psi;
+        }
         for (int v = 0; v <= t; v++) {
             vintage *vn = &ws->vin[v];
             /* Facilities: straight line over L_f, never stranded.  The last
