@@ -31,6 +31,10 @@ static int file_rank(const char *file)
     return 8;
 }
 
+static bool muted;
+
+void pb_errors_mute(bool mute) { muted = mute; }
+
 pb_status pb_raise(pb_status st, const pb_loc *at, const char *fmt, ...)
 {
     char msg[512];
@@ -50,6 +54,7 @@ pb_status pb_raise(pb_status st, const pb_loc *at, const char *fmt, ...)
         collector.count++;
         return st;
     }
+    if (muted) return st;
     if (at && at->file && at->line > 0)
         fprintf(stderr, "%s:%d:%d: error: %s\n", at->file, at->line, at->col, msg);
     else if (at && at->file)

@@ -17,6 +17,7 @@
 #include "payback/draws.h"
 #include "payback/error.h"
 #include "payback/output.h"
+#include "payback/par.h"
 #include "payback/path.h"
 #include "payback/run.h"
 #include "payback/scenario.h"
@@ -26,9 +27,11 @@ static const char usage_text[] =
     "usage:\n"
     "  payback run SCENARIO.yaml [-n PATHS] [-s SEED] [-o OUT.h5] [-t THREADS]\n"
     "                            [--set PATH=VALUE]... [--deterministic] [--store-paths N]\n"
+    "                            [--paths A:B]\n"
     "                            [--quiet|--progress]\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
+    "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
     "  payback --help | --version\n"
     "\n"
     "run options:\n"
@@ -40,6 +43,8 @@ static const char usage_text[] =
     "                        e.g. --set revenue.growth.initial=0.5; repeatable\n"
     "      --deterministic   one central path: every distribution at its mean, no shocks\n"
     "      --store-paths N   keep the first N paths' series and metrics in /paths\n"
+    "      --paths A:B       compute only paths A .. B-1 of the run, into a partial result\n"
+    "                        that payback merge joins with the other parts\n"
     "      --quiet           no progress on stderr (shown by default when stderr is a terminal)\n"
     "      --progress        progress on stderr even when it is not a terminal\n"
     "\n"
@@ -71,6 +76,8 @@ typedef struct {
     bool have_seed, deterministic, quiet, progress;
     int threads;           /* 0: OMP_NUM_THREADS, else all cores */
     long long store_paths;
+    bool have_range;       /* --paths A:B */
+    long long range_first, range_end;
 } run_opts;
 
 static void iso_now(char *buf, size_t len)
@@ -81,7 +88,7 @@ static void iso_now(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void fill_info(pb_run_info *info, const pb_scenario *sc, const run_opts *o)
+static void fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed)
 {
     memset(info, 0, sizeof *info);
     info->scenario_name = (char *)sc->name;
@@ -89,21 +96,23 @@ static void fill_info(pb_run_info *info, const pb_scenario *sc, const run_opts *
     info->scenario_yaml = sc->text;
     info->overrides = sc->overrides;
     info->n_overrides = sc->n_overrides;
-    info->seed = o->have_seed ? o->seed : sc->seed;
-    info->ranks = 1;
+    info->seed = seed;
+    info->ranks = pb_par_size();
     info->n_target_years = sc->n_target_years;
     memcpy(info->target_years, sc->target_years, sizeof info->target_years);
     iso_now(info->created, sizeof info->created);
+    pb_par_bcast(info->created, sizeof info->created); /* the same on every rank */
     snprintf(info->version, sizeof info->version, "%s", PB_VERSION);
     snprintf(info->build, sizeof info->build, "%s", pb_build_string());
 }
 
-/* Writes the file, then prints the table: a run whose file cannot be
- * written prints nothing on stdout. */
-static pb_status finish_run(const char *out_path, const pb_run_info *info, const pb_summary *s, const pb_stored_paths *sp)
+/* Writes the file (all ranks), then prints the table (rank 0): a run whose
+ * file cannot be written prints nothing on stdout. */
+static pb_status finish_run(const char *out_path, const pb_run_info *info, const pb_summary *s,
+                            const pb_paths_part *pp, const pb_state_part *state)
 {
-    pb_status st = pb_output_write(out_path, info, s, sp);
-    if (st != PB_OK) return st;
+    pb_status st = pb_output_write(out_path, info, s, pp, state);
+    if (st != PB_OK || pb_par_rank() != 0) return st;
     pb_summary_print(stdout, info, s);
     if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
     return st;
@@ -127,13 +136,15 @@ static pb_status run_deterministic(const pb_scenario *sc, const run_opts *o, con
     unsigned char kind = (unsigned char)out.irr_kind, bad = out.nonfinite;
     if ((st = pb_summary_exact(s, 1, out.series, out.metric, &kind, &bad)) != PB_OK) goto done;
     pb_run_info info;
-    fill_info(&info, sc, o);
+    fill_info(&info, sc, o->have_seed ? o->seed : sc->seed);
     info.paths = 1;
     info.threads = 1;
     info.deterministic = true;
-    /* --store-paths keeps the one path. */
-    pb_stored_paths sp = {o->store_paths > 0 ? 1 : 0, sc->n_years, out.series, out.metric, &kind, &bad};
-    st = finish_run(out_path, &info, s, &sp);
+    /* --store-paths keeps the one path (rank 0 writes it). */
+    int64_t zero = 0;
+    pb_path_set one = {1, sc->n_years, &zero, out.series, out.metric, &kind, &bad};
+    pb_paths_part pp = {pb_par_rank() == 0 ? &one : NULL, 0, o->store_paths > 0 ? 1 : 0};
+    st = finish_run(out_path, &info, s, &pp, NULL);
 done:
     pb_summary_free(s);
     pb_path_ws_free(ws);
@@ -143,13 +154,18 @@ done:
 
 static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const char *out_path)
 {
+    const int64_t N = o->paths > 0 ? o->paths : sc->paths;
     pb_run_opts ro = {
-        .paths = o->paths > 0 ? o->paths : sc->paths,
+        .paths = N,
+        .first = o->have_range ? o->range_first : 0,
+        .end = o->have_range ? o->range_end : N,
         .seed = o->have_seed ? o->seed : sc->seed,
         .threads = o->threads,
         .store_paths = o->store_paths,
         .progress = o->progress || (!o->quiet && isatty(2)),
     };
+    if (ro.end > N) return pb_raise(PB_EUSAGE, NULL, "--paths %lld:%lld reaches past the run's %lld paths",
+                                    (long long)ro.first, (long long)ro.end, (long long)N);
     if (ro.threads <= 0) {
         const char *env = getenv("OMP_NUM_THREADS");
         unsigned long long v;
@@ -159,23 +175,30 @@ static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const
     pb_status st = pb_run_mc(sc, &ro, &res);
     if (st != PB_OK) return st;
     pb_run_info info;
-    fill_info(&info, sc, o);
-    info.paths = ro.paths;
+    fill_info(&info, sc, ro.seed);
+    info.paths = N;
     info.threads = res.threads;
-    st = finish_run(out_path, &info, res.summary, &res.stored);
+    info.partial = o->have_range;
+    info.paths_first = ro.first;
+    info.paths_end = ro.end;
+    int64_t kept_end = ro.store_paths < ro.end ? ro.store_paths : ro.end;
+    pb_paths_part pp = {&res.stored, ro.first, kept_end > ro.first ? kept_end - ro.first : 0};
+    pb_state_part state = {res.acc, &res.edges, ro.first, ro.end};
+    st = finish_run(out_path, &info, res.summary, &pp, o->have_range ? &state : NULL);
     pb_run_result_clear(&res);
     return st;
 }
 
 static int cmd_run(int argc, char **argv)
 {
-    enum { OPT_SET = 256, OPT_DET, OPT_QUIET, OPT_PROGRESS, OPT_STORE };
+    enum { OPT_SET = 256, OPT_DET, OPT_QUIET, OPT_PROGRESS, OPT_STORE, OPT_RANGE };
     static const struct option longopts[] = {
         {"paths-count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, 't'},
         {"set", required_argument, 0, OPT_SET}, {"deterministic", no_argument, 0, OPT_DET},
         {"quiet", no_argument, 0, OPT_QUIET}, {"progress", no_argument, 0, OPT_PROGRESS},
-        {"store-paths", required_argument, 0, OPT_STORE}, {0, 0, 0, 0}};
+        {"store-paths", required_argument, 0, OPT_STORE}, {"paths", required_argument, 0, OPT_RANGE},
+        {0, 0, 0, 0}};
     run_opts o = {.paths = -1};
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     if (!sets) { pb_raise(PB_ENOMEM, NULL, "out of memory"); return 1; }
@@ -183,7 +206,8 @@ static int cmd_run(int argc, char **argv)
     int c, rc = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:t:", longopts, NULL)) != -1) {
-        unsigned long long v;
+        unsigned long long v, w;
+        char *colon;
         switch (c) {
         case 'n':
             if (!parse_u64(optarg, &v) || v < 1 || v > (unsigned long long)1e15) { rc = usage_error("-n takes a number of paths >= 1, not '%s'", optarg); goto done; }
@@ -206,15 +230,31 @@ static int cmd_run(int argc, char **argv)
             if (!parse_u64(optarg, &v) || v > (unsigned long long)1e9) { rc = usage_error("--store-paths takes a number of paths from 0 to 1e9, not '%s'", optarg); goto done; }
             o.store_paths = (long long)v;
             break;
+        case OPT_RANGE:
+            colon = strchr(optarg, ':');
+            if (colon) *colon = 0;
+            if (!colon || !parse_u64(optarg, &v) || !parse_u64(colon + 1, &w) || v >= w) {
+                if (colon) *colon = ':';
+                rc = usage_error("--paths takes A:B with 0 <= A < B, not '%s'", optarg);
+                goto done;
+            }
+            *colon = ':';
+            o.have_range = true;
+            o.range_first = (long long)v;
+            o.range_end = (long long)w;
+            break;
         default: rc = usage_error("%s", "unknown or incomplete option to 'run'"); goto done;
         }
     }
     if (o.quiet && o.progress) { rc = usage_error("%s", "--quiet and --progress exclude each other"); goto done; }
+    if (o.have_range && o.deterministic) { rc = usage_error("%s", "--paths splits a Monte Carlo run; --deterministic has one path"); goto done; }
     if (optind != argc - 1) { rc = usage_error("%s", "'run' takes exactly one scenario file"); goto done; }
     o.scenario = argv[optind];
 
     pb_status st;
+    pb_errors_mute(pb_par_rank() != 0); /* every rank reads the file; rank 0 reports */
     pb_scenario *sc = pb_scenario_load(o.scenario, sets, o.n_sets, &st);
+    pb_errors_mute(false);
     if (!sc) { rc = pb_exit_code(st); goto done; }
     char *out_path = NULL;
     if (o.output) out_path = strdup(o.output);
@@ -228,6 +268,125 @@ static int cmd_run(int argc, char **argv)
 done:
     free(sets);
     return rc;
+}
+
+/* payback merge PART.h5... -o OUT.h5: the parts of one run, checked, into
+ * the file the single run would have written. */
+static int cmd_merge(int argc, char **argv)
+{
+    const char *out_path = NULL;
+    int c;
+    optind = 1;
+    static const struct option longopts[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
+        if (c == 'o') out_path = optarg;
+        else return usage_error("%s", "unknown or incomplete option to 'merge'");
+    }
+    if (!out_path) return usage_error("%s", "'merge' needs -o OUT.h5");
+    int n = argc - optind;
+    if (n < 1) return usage_error("%s", "'merge' takes one or more partial results");
+    pb_part *parts = calloc((size_t)n, sizeof *parts);
+    int *order = calloc((size_t)n, sizeof *order);
+    pb_scenario *sc = NULL;
+    pb_acc *total = NULL;
+    pb_summary *s = NULL;
+    pb_path_set edges = {0}, stored = {0};
+    pb_status st = parts && order ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory");
+    for (int i = 0; i < n && st == PB_OK; i++) st = pb_part_read(argv[optind + i], &parts[i]);
+    /* The same run: scenario text, overrides, seed, version, paths. */
+    for (int i = 1; i < n && st == PB_OK; i++) {
+        const pb_part *a = &parts[0], *b = &parts[i];
+        const char *what = strcmp(a->info.scenario_yaml, b->info.scenario_yaml) ? "scenario text"
+                           : strcmp(a->overrides, b->overrides)                  ? "--set overrides"
+                           : a->info.seed != b->info.seed                         ? "seed"
+                           : strcmp(a->info.version, b->info.version)             ? "payback version"
+                           : a->info.paths != b->info.paths                       ? "number of paths"
+                                                                                  : NULL;
+        if (what) st = pb_raise(PB_EINPUT, NULL, "'%s' has another %s than '%s'; expected parts of one run",
+                                argv[optind + i], what, argv[optind]);
+    }
+    /* Ranges in order, without gap or overlap, from 0 to N. */
+    for (int i = 0; i < n; i++) order[i] = i;
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && parts[order[j]].first < parts[order[j - 1]].first; j--) {
+            int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+        }
+    int64_t at = 0;
+    for (int i = 0; i < n && st == PB_OK; i++) {
+        const pb_part *p = &parts[order[i]];
+        if (p->first != at)
+            st = pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are %s; '%s' starts at %lld", (long long)(p->first < at ? p->first : at),
+                          (long long)(p->first < at ? at : p->first) - 1, p->first < at ? "in two parts" : "in no part",
+                          argv[optind + order[i]], (long long)p->first);
+        at = p->end;
+    }
+    if (st == PB_OK && at != parts[0].info.paths)
+        st = pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are in no part; expected parts covering 0..%lld", (long long)at,
+                      (long long)parts[0].info.paths - 1, (long long)parts[0].info.paths - 1);
+    /* The scenario as it ran, for the years and quantile levels. */
+    if (st == PB_OK) {
+        pb_errors_mute(pb_par_rank() != 0);
+        sc = pb_scenario_load_text(parts[0].info.scenario_file, parts[0].info.scenario_yaml, strlen(parts[0].info.scenario_yaml), NULL, 0, &st);
+        pb_errors_mute(false);
+    }
+    /* Statistics: the parts' states added exactly; the edge paths (blocks
+     * split between parts) added block by block, as the single run did. */
+    int64_t n_edges = 0, n_stored = 0;
+    for (int i = 0; i < n; i++) { n_edges += parts[i].edges.n; n_stored += parts[i].stored.n; }
+    for (int i = 0; i < n && st == PB_OK; i++) {
+        pb_acc *a = pb_acc_unpack(parts[order[i]].acc_blob, parts[order[i]].acc_len, PB_BLOCK, &st);
+        if (!a) break;
+        if (!total) total = a;
+        else { st = pb_acc_merge(total, a); pb_acc_free(a); }
+    }
+    pb_path_set *sets[2] = {&edges, &stored};
+    int64_t counts[2] = {n_edges, n_stored};
+    for (int w = 0; w < 2 && st == PB_OK; w++) {
+        pb_path_set *ps = sets[w];
+        const size_t stride = (size_t)PB_N_SERIES * (size_t)sc->n_years;
+        ps->n_years = sc->n_years;
+        if (counts[w] == 0) continue;
+        if (!(ps->index = malloc((size_t)counts[w] * sizeof *ps->index)) || !(ps->series = malloc((size_t)counts[w] * stride * sizeof(double))) ||
+            !(ps->metric = malloc((size_t)counts[w] * PB_N_METRICS * sizeof(double))) || !(ps->irr_kind = malloc((size_t)counts[w])) ||
+            !(ps->nonfinite = malloc((size_t)counts[w]))) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); break; }
+        for (int i = 0; i < n; i++) { /* parts in path order: their paths come in index order */
+            const pb_path_set *src = w ? &parts[order[i]].stored : &parts[order[i]].edges;
+            if (src->n_years != sc->n_years && src->n) { st = pb_raise(PB_EINPUT, NULL, "a part has another horizon"); break; }
+            memcpy(ps->index + ps->n, src->index, (size_t)src->n * sizeof *ps->index);
+            memcpy(ps->series + (size_t)ps->n * stride, src->series, (size_t)src->n * stride * sizeof(double));
+            memcpy(ps->metric + (size_t)ps->n * PB_N_METRICS, src->metric, (size_t)src->n * PB_N_METRICS * sizeof(double));
+            memcpy(ps->irr_kind + ps->n, src->irr_kind, (size_t)src->n);
+            memcpy(ps->nonfinite + ps->n, src->nonfinite, (size_t)src->n);
+            ps->n += src->n;
+        }
+    }
+    for (int64_t i = 1; st == PB_OK && i < stored.n; i++)
+        if (stored.index[i] != stored.index[i - 1] + 1) st = pb_raise(PB_EINPUT, NULL, "the parts' stored paths are not one run of indices from 0 (--store-paths differs?)");
+    if (st == PB_OK) st = pb_run_finish(sc, total, &edges, &s);
+    if (st == PB_OK) {
+        pb_run_info info;
+        fill_info(&info, sc, parts[0].info.seed);
+        info.paths = parts[0].info.paths;
+        for (int i = 0; i < n; i++) {
+            if (parts[i].info.threads > info.threads) info.threads = parts[i].info.threads;
+            if (parts[i].info.ranks > info.ranks) info.ranks = parts[i].info.ranks;
+        }
+        /* The overrides of the run (its text already includes them). */
+        char *ov[1] = {parts[0].overrides};
+        info.overrides = parts[0].overrides[0] ? ov : NULL;
+        info.n_overrides = parts[0].overrides[0] ? 1 : 0;
+        pb_paths_part pp = {pb_par_rank() == 0 ? &stored : NULL, 0, stored.n};
+        st = finish_run(out_path, &info, s, &pp, NULL);
+    }
+    pb_summary_free(s);
+    pb_acc_free(total);
+    pb_path_set_clear(&edges);
+    pb_path_set_clear(&stored);
+    pb_scenario_free(sc);
+    for (int i = 0; parts && i < n; i++) pb_part_clear(&parts[i]);
+    free(parts);
+    free(order);
+    return pb_exit_code(st);
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -257,12 +416,8 @@ static int cmd_summary(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-    /* GSL's default handler aborts and HDF5 prints its own error stack: all
-     * errors go through pb_raise instead. */
-    gsl_set_error_handler_off();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (argc < 2) return usage_error("%s", "no command given");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
@@ -276,5 +431,21 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "summary")) return cmd_summary(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts and HDF5 prints its own error stack: all
+     * errors go through pb_raise instead. */
+    gsl_set_error_handler_off();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (pb_par_init(&argc, &argv) != PB_OK) return 1;
+    int rc = dispatch(argc, argv);
+    /* Every rank leaves with the worst status of the job. */
+    int worst = (int)pb_par_agree(rc == 0 ? PB_OK : rc == 2 ? PB_EINPUT : PB_EIO);
+    if (rc == 0 && worst != PB_OK) rc = pb_exit_code((pb_status)worst);
+    pb_par_finalize();
+    return rc;
 }

@@ -18,6 +18,7 @@
 #include <hdf5_hl.h>
 
 #include "buildinfo.h"
+#include "payback/par.h"
 
 const char *pb_build_string(void) { return PB_BUILD; }
 
@@ -30,6 +31,7 @@ typedef struct {
     int H, Q;
     pb_status st;
     const char *path;
+    bool writer;            /* rank 0 writes the statistics; every rank makes the objects */
 } h5w;
 
 static herr_t attr_str(hid_t obj, const char *name, const char *value)
@@ -90,7 +92,7 @@ static void write_ds(h5w *w, const char *name, int dims, bool is_int, const void
     bool ok = false;
     if (space < 0) goto done;
     if ((dset = H5Dcreate2(w->grp, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
-    if (H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) goto done;
+    if (w->writer && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) goto done;
     if (attr_str(dset, "units", units) < 0 || attr_str(dset, "long_name", long_name) < 0) goto done;
     if (year_valued && attr_str(dset, "never", "+inf means no such year within the horizon (ranks after every year)") < 0) goto done;
     for (int k = 0; k < rank; k++)
@@ -120,7 +122,7 @@ static bool open_group(h5w *w, hid_t file, const char *name, const pb_summary *s
     if (sp < 0) return false;
     w->year = H5Dcreate2(w->grp, "year", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(sp);
-    if (w->year < 0 || H5Dwrite(w->year, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) < 0 ||
+    if (w->year < 0 || (w->writer && H5Dwrite(w->year, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) < 0) ||
         H5DSset_scale(w->year, "year") < 0 || attr_str(w->year, "units", "calendar year") < 0 ||
         attr_str(w->year, "long_name", "calendar year (flows over the year, stocks at its end)") < 0)
         return false;
@@ -128,7 +130,7 @@ static bool open_group(h5w *w, hid_t file, const char *name, const pb_summary *s
     if (sp < 0) return false;
     w->quantile = H5Dcreate2(w->grp, "quantile", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(sp);
-    if (w->quantile < 0 || H5Dwrite(w->quantile, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->quantiles) < 0 ||
+    if (w->quantile < 0 || (w->writer && H5Dwrite(w->quantile, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->quantiles) < 0) ||
         H5DSset_scale(w->quantile, "quantile") < 0 || attr_str(w->quantile, "units", "1") < 0 ||
         attr_str(w->quantile, "long_name", "quantile level (probability)") < 0)
         return false;
@@ -240,128 +242,195 @@ static pb_status ensure_dir(const char *path)
     return st;
 }
 
-/* /paths: the first N paths' series (path, year) and metrics (path),
- * chunked and compressed, with its own scales `path` and `year`. */
-static pb_status write_paths(hid_t file, const char *tmp, const pb_stored_paths *sp, const pb_summary *s)
+/* Selects in a file space of `total` rows the rows index - first of the
+ * paths of ps (runs of consecutive indices, joined), or none. */
+static bool select_rows(hid_t fspace, int rank, const pb_path_set *ps, int64_t first, hsize_t cols)
 {
-    const hsize_t N = (hsize_t)sp->n, H = (hsize_t)sp->n_years;
+    if (!ps || ps->n == 0) return H5Sselect_none(fspace) >= 0;
+    bool ok = H5Sselect_none(fspace) >= 0;
+    for (int64_t i = 0; ok && i < ps->n;) {
+        int64_t j = i + 1;
+        while (j < ps->n && ps->index[j] == ps->index[j - 1] + 1) j++;
+        hsize_t start[2] = {(hsize_t)(ps->index[i] - first), 0}, count[2] = {(hsize_t)(j - i), cols};
+        ok = H5Sselect_hyperslab(fspace, H5S_SELECT_OR, start, NULL, count, NULL) >= 0;
+        i = j;
+    }
+    (void)rank;
+    return ok;
+}
+
+/* /paths: series (path, year) and metrics (path), chunked and compressed,
+ * with its own scales `path` and `year`.  Every rank takes part in every
+ * call (collective transfers, which parallel HDF5 needs for filtered
+ * datasets); a rank with no paths selects none. */
+static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *pp, const pb_summary *s)
+{
+    const pb_path_set *ps = pp->mine;
+    const hsize_t N = (hsize_t)pp->total, H = (hsize_t)s->n_years, mine = ps ? (hsize_t)ps->n : 0;
     hid_t grp = H5I_INVALID_HID, pscale = H5I_INVALID_HID, yscale = H5I_INVALID_HID, gcpl = tracked_gcpl();
-    hid_t fs2 = H5I_INVALID_HID, fs1 = H5I_INVALID_HID, ms = H5I_INVALID_HID, dcpl2 = H5I_INVALID_HID, dcpl1 = H5I_INVALID_HID;
-    hid_t d = H5I_INVALID_HID;
-    int64_t *idx = malloc((size_t)N * sizeof *idx);
+    hid_t fs2 = H5I_INVALID_HID, fs1 = H5I_INVALID_HID, dcpl2 = H5I_INVALID_HID, dcpl1 = H5I_INVALID_HID;
+    hid_t d = H5I_INVALID_HID, dxpl = pb_par_dxpl();
     int *years = malloc((size_t)H * sizeof *years);
     bool ok = false;
     char what[160] = "/paths";
-    if (!idx || !years) { free(idx); free(years); if (gcpl >= 0) H5Pclose(gcpl); return pb_raise(PB_ENOMEM, NULL, "out of memory"); }
-    for (hsize_t i = 0; i < N; i++) idx[i] = (int64_t)i;
+    if (!years || dxpl < 0) { free(years); if (gcpl >= 0) H5Pclose(gcpl); pb_par_dxpl_close(dxpl); return pb_raise(PB_ENOMEM, NULL, "out of memory"); }
     for (hsize_t t = 0; t < H; t++) years[t] = s->start + (int)t;
     hsize_t dims2[2] = {N, H}, chunk2[2] = {N < 1024 ? N : 1024, H}, chunk1 = N < 65536 ? N : 65536;
-    hsize_t mdims[3] = {N, PB_N_SERIES, H};
     if (gcpl < 0 || (grp = H5Gcreate2(file, "paths", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) goto done;
-    if ((fs2 = H5Screate_simple(2, dims2, NULL)) < 0 || (fs1 = H5Screate_simple(1, &N, NULL)) < 0 ||
-        (ms = H5Screate_simple(3, mdims, NULL)) < 0)
-        goto done;
+    if ((fs2 = H5Screate_simple(2, dims2, NULL)) < 0 || (fs1 = H5Screate_simple(1, &N, NULL)) < 0) goto done;
     if ((dcpl2 = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_chunk(dcpl2, 2, chunk2) < 0 ||
         H5Pset_shuffle(dcpl2) < 0 || H5Pset_deflate(dcpl2, 4) < 0)
         goto done;
     if ((dcpl1 = H5Pcreate(H5P_DATASET_CREATE)) < 0 || H5Pset_chunk(dcpl1, 1, &chunk1) < 0 ||
         H5Pset_shuffle(dcpl1) < 0 || H5Pset_deflate(dcpl1, 4) < 0)
         goto done;
+    /* Memory: this rank's paths as they are held, [mine][cols]. */
+    const hsize_t stride = PB_N_SERIES * H;
+    hsize_t m_series[2] = {mine ? mine : 1, stride}, m_metric[2] = {mine ? mine : 1, PB_N_METRICS}, m_one = mine ? mine : 1;
+    hid_t ms = H5Screate_simple(2, m_series, NULL), mm = H5Screate_simple(2, m_metric, NULL), m1 = H5Screate_simple(1, &m_one, NULL);
+    if (ms < 0 || mm < 0 || m1 < 0) { if (ms >= 0) H5Sclose(ms); if (mm >= 0) H5Sclose(mm); if (m1 >= 0) H5Sclose(m1); goto done; }
+    if (!mine) { H5Sselect_none(ms); H5Sselect_none(mm); H5Sselect_none(m1); }
+    bool w = select_rows(fs2, 0, ps, pp->first, H) && select_rows(fs1, 0, ps, pp->first, 1);
     /* Scales. */
-    if ((pscale = H5Dcreate2(grp, "path", H5T_STD_I64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) < 0 ||
-        H5Dwrite(pscale, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx) < 0 || H5DSset_scale(pscale, "path") < 0 ||
-        attr_str(pscale, "units", "1") < 0 || attr_str(pscale, "long_name", "path index (0-based) in the run") < 0)
-        goto done;
-    hid_t ys = H5Screate_simple(1, &H, NULL);
-    if (ys < 0) goto done;
-    yscale = H5Dcreate2(grp, "year", H5T_STD_I32LE, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Sclose(ys);
-    if (yscale < 0 || H5Dwrite(yscale, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) < 0 ||
-        H5DSset_scale(yscale, "year") < 0 || attr_str(yscale, "units", "calendar year") < 0 ||
-        attr_str(yscale, "long_name", "calendar year") < 0)
-        goto done;
-    for (int k = 0; k < PB_N_SERIES; k++) {
+    w = w && (pscale = H5Dcreate2(grp, "path", H5T_STD_I64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
+        H5Dwrite(pscale, H5T_NATIVE_INT64, m1, fs1, dxpl, mine ? ps->index : NULL) >= 0 && H5DSset_scale(pscale, "path") >= 0 &&
+        attr_str(pscale, "units", "1") >= 0 && attr_str(pscale, "long_name", "path index (0-based) in the run") >= 0;
+    hid_t ys = w ? H5Screate_simple(1, &H, NULL) : H5I_INVALID_HID;
+    if (ys >= 0) {
+        yscale = H5Dcreate2(grp, "year", H5T_STD_I32LE, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Sclose(ys);
+    }
+    w = w && yscale >= 0 && (pb_par_rank() != 0 || H5Dwrite(yscale, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) >= 0) &&
+        H5DSset_scale(yscale, "year") >= 0 && attr_str(yscale, "units", "calendar year") >= 0 &&
+        attr_str(yscale, "long_name", "calendar year") >= 0;
+    for (int k = 0; w && k < PB_N_SERIES; k++) {
         snprintf(what, sizeof what, "/paths/%s", pb_series_info[k].name);
-        hsize_t start[3] = {0, (hsize_t)k, 0}, count[3] = {N, 1, H};
-        if (H5Sselect_hyperslab(ms, H5S_SELECT_SET, start, NULL, count, NULL) < 0) goto done;
-        if ((d = H5Dcreate2(grp, pb_series_info[k].name, H5T_IEEE_F64LE, fs2, H5P_DEFAULT, dcpl2, H5P_DEFAULT)) < 0 ||
-            H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, H5S_ALL, H5P_DEFAULT, sp->series) < 0 ||
-            attr_str(d, "units", pb_series_info[k].units) < 0 || attr_str(d, "long_name", pb_series_info[k].long_name) < 0 ||
-            H5DSattach_scale(d, pscale, 0) < 0 || H5DSattach_scale(d, yscale, 1) < 0)
-            goto done;
-        H5Dclose(d);
+        hsize_t start[2] = {0, (hsize_t)k * H}, count[2] = {mine, H};
+        w = (!mine || H5Sselect_hyperslab(ms, H5S_SELECT_SET, start, NULL, count, NULL) >= 0) &&
+            (d = H5Dcreate2(grp, pb_series_info[k].name, H5T_IEEE_F64LE, fs2, H5P_DEFAULT, dcpl2, H5P_DEFAULT)) >= 0 &&
+            H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs2, dxpl, mine ? ps->series : NULL) >= 0 &&
+            attr_str(d, "units", pb_series_info[k].units) >= 0 && attr_str(d, "long_name", pb_series_info[k].long_name) >= 0 &&
+            H5DSattach_scale(d, pscale, 0) >= 0 && H5DSattach_scale(d, yscale, 1) >= 0;
+        if (d >= 0) H5Dclose(d);
         d = H5I_INVALID_HID;
     }
-    hsize_t mdim2[2] = {N, PB_N_METRICS};
-    hid_t mm = H5Screate_simple(2, mdim2, NULL);
-    if (mm < 0) goto done;
-    for (int m = 0; m < PB_N_METRICS; m++) {
+    for (int m = 0; w && m < PB_N_METRICS; m++) {
         snprintf(what, sizeof what, "/paths/%s", pb_metric_info[m].name);
-        hsize_t start[2] = {0, (hsize_t)m}, count[2] = {N, 1};
-        bool w = H5Sselect_hyperslab(mm, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-                 (d = H5Dcreate2(grp, pb_metric_info[m].name, H5T_IEEE_F64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
-                 H5Dwrite(d, H5T_NATIVE_DOUBLE, mm, H5S_ALL, H5P_DEFAULT, sp->metric) >= 0 &&
-                 attr_str(d, "units", pb_metric_info[m].units) >= 0 && attr_str(d, "long_name", pb_metric_info[m].long_name) >= 0 &&
-                 (!pb_metric_is_year(m) || attr_str(d, "never", "+inf means no such year within the horizon") >= 0) &&
-                 (m != PB_M_IRR || attr_str(d, "missing", "NaN where the path has no IRR or several (see irr_kind)") >= 0) &&
-                 H5DSattach_scale(d, pscale, 0) >= 0;
+        hsize_t start[2] = {0, (hsize_t)m}, count[2] = {mine, 1};
+        w = (!mine || H5Sselect_hyperslab(mm, H5S_SELECT_SET, start, NULL, count, NULL) >= 0) &&
+            (d = H5Dcreate2(grp, pb_metric_info[m].name, H5T_IEEE_F64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
+            H5Dwrite(d, H5T_NATIVE_DOUBLE, mm, fs1, dxpl, mine ? ps->metric : NULL) >= 0 &&
+            attr_str(d, "units", pb_metric_info[m].units) >= 0 && attr_str(d, "long_name", pb_metric_info[m].long_name) >= 0 &&
+            (!pb_metric_is_year(m) || attr_str(d, "never", "+inf means no such year within the horizon") >= 0) &&
+            (m != PB_M_IRR || attr_str(d, "missing", "NaN where the path has no IRR or several (see irr_kind)") >= 0) &&
+            H5DSattach_scale(d, pscale, 0) >= 0;
         if (d >= 0) H5Dclose(d);
         d = H5I_INVALID_HID;
-        if (!w) { H5Sclose(mm); goto done; }
     }
-    H5Sclose(mm);
     struct { const char *name, *units, *long_name; const void *data; hid_t ft, mt; } one[] = {
-        {"path_index", "1", "path index (0-based) in the run", idx, H5T_STD_I64LE, H5T_NATIVE_INT64},
-        {"irr_kind", "1", "0: one IRR, 1: none, 2: several", sp->irr_kind, H5T_STD_U8LE, H5T_NATIVE_UCHAR},
-        {"nonfinite", "1", "1: the path has a NaN or infinite value and is left out of the statistics", sp->nonfinite, H5T_STD_U8LE, H5T_NATIVE_UCHAR},
+        {"path_index", "1", "path index (0-based) in the run", mine ? ps->index : NULL, H5T_STD_I64LE, H5T_NATIVE_INT64},
+        {"irr_kind", "1", "0: one IRR, 1: none, 2: several", mine ? ps->irr_kind : NULL, H5T_STD_U8LE, H5T_NATIVE_UCHAR},
+        {"nonfinite", "1", "1: the path has a NaN or infinite value and is left out of the statistics", mine ? ps->nonfinite : NULL, H5T_STD_U8LE, H5T_NATIVE_UCHAR},
     };
-    for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+    for (size_t i = 0; w && i < sizeof one / sizeof one[0]; i++) {
         snprintf(what, sizeof what, "/paths/%s", one[i].name);
-        bool w = (d = H5Dcreate2(grp, one[i].name, one[i].ft, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
-                 H5Dwrite(d, one[i].mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, one[i].data) >= 0 &&
-                 attr_str(d, "units", one[i].units) >= 0 && attr_str(d, "long_name", one[i].long_name) >= 0 &&
-                 H5DSattach_scale(d, pscale, 0) >= 0;
+        w = (d = H5Dcreate2(grp, one[i].name, one[i].ft, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
+            H5Dwrite(d, one[i].mt, m1, fs1, dxpl, one[i].data) >= 0 &&
+            attr_str(d, "units", one[i].units) >= 0 && attr_str(d, "long_name", one[i].long_name) >= 0 &&
+            H5DSattach_scale(d, pscale, 0) >= 0;
         if (d >= 0) H5Dclose(d);
         d = H5I_INVALID_HID;
-        if (!w) goto done;
     }
-    ok = true;
+    H5Sclose(ms);
+    H5Sclose(mm);
+    H5Sclose(m1);
+    ok = w;
 done:
     if (d >= 0) H5Dclose(d);
     if (pscale >= 0) H5Dclose(pscale);
     if (yscale >= 0) H5Dclose(yscale);
     if (dcpl1 >= 0) H5Pclose(dcpl1);
     if (dcpl2 >= 0) H5Pclose(dcpl2);
-    if (ms >= 0) H5Sclose(ms);
     if (fs1 >= 0) H5Sclose(fs1);
     if (fs2 >= 0) H5Sclose(fs2);
     if (grp >= 0) H5Gclose(grp);
     if (gcpl >= 0) H5Pclose(gcpl);
-    free(idx);
+    pb_par_dxpl_close(dxpl);
     free(years);
     return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write %s to '%s'", what, tmp);
 }
 
-pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
-                          const pb_stored_paths *stored)
+/* /state of a partial result: rank 0's packed accumulator and edge paths;
+ * every rank creates the datasets (sizes broadcast), rank 0 writes. */
+static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *sp, int H)
 {
-    pb_status st = ensure_dir(path);
-    if (st != PB_OK) return st;
+    void *blob = NULL;
+    size_t blob_len = 0;
+    pb_status st = PB_OK;
+    if (pb_par_rank() == 0) st = pb_acc_pack(sp->acc, &blob, &blob_len);
+    uint64_t sizes[2] = {blob_len, pb_par_rank() == 0 && sp->edges ? (uint64_t)sp->edges->n : 0};
+    st = pb_par_agree(st);
+    if (st == PB_OK) st = pb_par_bcast(sizes, sizeof sizes);
+    if (st != PB_OK) { free(blob); return st; }
+    const bool writer = pb_par_rank() == 0;
+    hid_t grp = H5Gcreate2(file, "state", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), d = H5I_INVALID_HID, sp1 = H5I_INVALID_HID;
+    bool ok = grp >= 0;
+    hsize_t len = sizes[0], E = sizes[1], stride = PB_N_SERIES * (hsize_t)H;
+    ok = ok && (sp1 = H5Screate_simple(1, &len, NULL)) >= 0 &&
+         (d = H5Dcreate2(grp, "acc", H5T_STD_U8LE, sp1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+         (!writer || H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, blob) >= 0) &&
+         attr_str(d, "long_name", "the merge state of the complete blocks (payback's packed accumulator; native byte order)") >= 0;
+    if (d >= 0) H5Dclose(d);
+    if (sp1 >= 0) H5Sclose(sp1);
+    d = sp1 = H5I_INVALID_HID;
+    const pb_path_set *e = sp->edges;
+    struct { const char *name; hsize_t cols; hid_t ft, mt; const void *data; } arr[] = {
+        {"edge_index", 0, H5T_STD_I64LE, H5T_NATIVE_INT64, e && writer ? e->index : NULL},
+        {"edge_series", stride, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, e && writer ? e->series : NULL},
+        {"edge_metric", PB_N_METRICS, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, e && writer ? e->metric : NULL},
+        {"edge_irr_kind", 0, H5T_STD_U8LE, H5T_NATIVE_UCHAR, e && writer ? e->irr_kind : NULL},
+        {"edge_nonfinite", 0, H5T_STD_U8LE, H5T_NATIVE_UCHAR, e && writer ? e->nonfinite : NULL},
+    };
+    for (size_t i = 0; ok && i < sizeof arr / sizeof arr[0]; i++) {
+        hsize_t dims[2] = {E, arr[i].cols};
+        ok = (sp1 = H5Screate_simple(arr[i].cols ? 2 : 1, dims, NULL)) >= 0 &&
+             (d = H5Dcreate2(grp, arr[i].name, arr[i].ft, sp1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             (!writer || E == 0 || H5Dwrite(d, arr[i].mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, arr[i].data) >= 0);
+        if (d >= 0) H5Dclose(d);
+        if (sp1 >= 0) H5Sclose(sp1);
+        d = sp1 = H5I_INVALID_HID;
+    }
+    ok = ok && attr_str(grp, "long_name", "what `payback merge` needs: the complete blocks' statistics and the paths "
+                                          "of blocks this part covers only in part") >= 0;
+    if (grp >= 0) H5Gclose(grp);
+    free(blob);
+    return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write /state to '%s'", tmp);
+}
+
+pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
+                          const pb_paths_part *paths, const pb_state_part *state)
+{
+    const bool writer = pb_par_rank() == 0;
+    pb_status st = pb_par_agree(writer ? ensure_dir(path) : PB_OK);
+    if (st != PB_OK) return st == PB_EIO || st == PB_ENOMEM ? st : PB_EIO;
+    /* One temporary name for all ranks: rank 0's process id. */
+    int64_t pid = (int64_t)getpid();
+    if ((st = pb_par_bcast(&pid, sizeof pid)) != PB_OK) return st;
     size_t len = strlen(path) + 32;
     char *tmp = malloc(len);
     if (!tmp) return pb_raise(PB_ENOMEM, NULL, "out of memory");
-    snprintf(tmp, len, "%s.part%ld", path, (long)getpid());
+    snprintf(tmp, len, "%s.part%lld", path, (long long)pid);
 
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), file = H5I_INVALID_HID;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), file = H5I_INVALID_HID, fapl = pb_par_fapl();
     st = PB_EIO;
     if (fcpl < 0 || H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
         H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
         goto done;
-    if ((file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT)) < 0) {
+    if (fapl < 0 || (file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
         pb_raise(PB_EIO, NULL, "cannot create '%s'", tmp);
         goto done;
     }
-    int64_t ranks = info->ranks, threads = info->threads, paths = info->paths, det = info->deterministic;
+    int64_t ranks = info->ranks, threads = info->threads, n_paths = info->paths, det = info->deterministic;
     uint64_t seed = info->seed;
     bool ok = attr_str(file, "program", "payback") >= 0 && attr_str(file, "version", info->version) >= 0 &&
               attr_str(file, "build", info->build) >= 0 &&
@@ -369,7 +438,7 @@ pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_su
               attr_str(file, "scenario_file", info->scenario_file) >= 0 &&
               attr_str(file, "scenario_yaml", info->scenario_yaml) >= 0 &&
               attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &seed) >= 0 &&
-              attr_num(file, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &paths) >= 0 &&
+              attr_num(file, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n_paths) >= 0 &&
               attr_num(file, "threads", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &threads) >= 0 &&
               attr_num(file, "ranks", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &ranks) >= 0 &&
               attr_num(file, "deterministic", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &det) >= 0 &&
@@ -388,9 +457,14 @@ pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_su
     }
     ok = ok && attr_str(file, "overrides", ov) >= 0;
     free(ov);
+    if (state) {
+        int64_t pf = state->first, pe = state->end;
+        ok = ok && attr_num(file, "paths_first", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pf) >= 0 &&
+             attr_num(file, "paths_end", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pe) >= 0;
+    }
     if (!ok) { pb_raise(PB_EIO, NULL, "cannot write the attributes of '%s'", tmp); goto done; }
 
-    h5w w = {.st = PB_OK, .path = tmp};
+    h5w w = {.st = PB_OK, .path = tmp, .writer = writer};
     if (!open_group(&w, file, "summary", s)) { close_group(&w); pb_raise(PB_EIO, NULL, "cannot create /summary in '%s'", tmp); goto done; }
     write_summary_group(&w, s);
     close_group(&w);
@@ -399,14 +473,18 @@ pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_su
     write_metrics_group(&w, s);
     close_group(&w);
     if (w.st != PB_OK) { st = w.st; goto done; }
-    if (stored && stored->n > 0 && (st = write_paths(file, tmp, stored, s)) != PB_OK) goto done;
+    if (paths && paths->total > 0 && (st = write_paths(file, tmp, paths, s)) != PB_OK) goto done;
+    if (state && (st = write_state(file, tmp, state, s->n_years)) != PB_OK) goto done;
     st = PB_OK;
 done:
     if (fcpl >= 0) H5Pclose(fcpl);
+    pb_par_fapl_close(fapl);
     if (file >= 0 && H5Fclose(file) < 0 && st == PB_OK) st = pb_raise(PB_EIO, NULL, "cannot close '%s'", tmp);
-    if (st == PB_OK && rename(tmp, path) != 0)
+    st = pb_par_agree(st);
+    if (st == PB_OK && writer && rename(tmp, path) != 0)
         st = pb_raise(PB_EIO, NULL, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    if (st != PB_OK) unlink(tmp);
+    st = pb_par_agree(st);
+    if (st != PB_OK && writer) unlink(tmp);
     free(tmp);
     return st;
 }
@@ -492,6 +570,8 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
          read_attr_num(file, "ranks", H5T_NATIVE_INT64, &ranks) &&
          read_attr_num(file, "deterministic", H5T_NATIVE_INT64, &det);
     info->paths = paths;
+    info->partial = read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &info->paths_first) &&
+                    read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &info->paths_end);
     info->threads = (int)threads;
     info->ranks = (int)ranks;
     info->deterministic = det != 0;
@@ -621,6 +701,10 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
     fprintf(f, "payback %s: scenario %s (%s)\n", info->version, info->scenario_name, info->scenario_file);
     if (info->deterministic)
         fprintf(f, "deterministic: the central path (every parameter at its mean, no shocks, no bust)\n");
+    else if (info->partial)
+        fprintf(f, "paths %lld..%lld of %lld, seed %llu: a partial result (join the parts with payback merge)\n",
+                (long long)info->paths_first, (long long)info->paths_end - 1, (long long)info->paths,
+                (unsigned long long)info->seed);
     else
         fprintf(f, "%lld paths, seed %llu\n", (long long)info->paths, (unsigned long long)info->seed);
     fprintf(f, "money in billion USD (nominal); p10/p50/p90 are quantiles over paths\n");
@@ -668,4 +752,101 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
     if (s->coarse_series + s->coarse_metrics > 0)
         fprintf(f, "\ncoarse quantiles: %lld values fell outside the sketch's fine buckets and are known only to "
                 "their power of two (coarse_quantiles in the file)\n", (long long)(s->coarse_series + s->coarse_metrics));
+}
+
+/* ------------------------------------------------------------------ */
+/* Partial results                                                      */
+
+void pb_part_clear(pb_part *part)
+{
+    pb_run_info_clear(&part->info);
+    free(part->overrides);
+    free(part->acc_blob);
+    pb_path_set_clear(&part->edges);
+    pb_path_set_clear(&part->stored);
+    memset(part, 0, sizeof *part);
+}
+
+static hssize_t ds_points(hid_t grp, const char *name)
+{
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return n;
+}
+
+static bool alloc_set(pb_path_set *ps, int64_t n, int H)
+{
+    memset(ps, 0, sizeof *ps);
+    ps->n = n;
+    ps->n_years = H;
+    if (n == 0) return true;
+    size_t stride = (size_t)PB_N_SERIES * (size_t)H;
+    return (ps->index = malloc((size_t)n * sizeof *ps->index)) && (ps->series = malloc((size_t)n * stride * sizeof(double))) &&
+           (ps->metric = malloc((size_t)n * PB_N_METRICS * sizeof(double))) && (ps->irr_kind = malloc((size_t)n)) &&
+           (ps->nonfinite = malloc((size_t)n));
+}
+
+pb_status pb_part_read(const char *path, pb_part *part)
+{
+    memset(part, 0, sizeof *part);
+    pb_summary *s = NULL;
+    pb_status st = pb_output_read(path, &part->info, &s);
+    if (st != PB_OK) return st;
+    const int H = s->n_years;
+    pb_summary_free(s);
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), sg = H5I_INVALID_HID, pg = H5I_INVALID_HID;
+    st = PB_EINPUT;
+    bool ok = file >= 0 && (part->info.scenario_yaml = read_attr_str(file, "scenario_yaml")) &&
+              (part->overrides = read_attr_str(file, "overrides"));
+    if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' lacks the scenario of its run", path); goto done; }
+    if (!read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &part->first) ||
+        !read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &part->end) || (sg = H5Gopen2(file, "state", H5P_DEFAULT)) < 0) {
+        pb_raise(PB_EINPUT, NULL, "'%s' is not a partial result (no paths_first, paths_end and /state: run with --paths A:B)", path);
+        goto done;
+    }
+    hssize_t blob = ds_points(sg, "acc"), E = ds_points(sg, "edge_index");
+    size_t stride = (size_t)PB_N_SERIES * (size_t)H;
+    if (blob < 0 || E < 0 || !(part->acc_blob = malloc(blob ? (size_t)blob : 1)) || !alloc_set(&part->edges, E, H)) {
+        pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path);
+        goto done;
+    }
+    part->acc_len = (size_t)blob;
+    ok = read_ds(sg, "acc", H5T_NATIVE_UCHAR, part->acc_blob, blob) &&
+         (E == 0 || (read_ds(sg, "edge_index", H5T_NATIVE_INT64, part->edges.index, E) &&
+                     read_ds(sg, "edge_series", H5T_NATIVE_DOUBLE, part->edges.series, E * (hssize_t)stride) &&
+                     read_ds(sg, "edge_metric", H5T_NATIVE_DOUBLE, part->edges.metric, E * PB_N_METRICS) &&
+                     read_ds(sg, "edge_irr_kind", H5T_NATIVE_UCHAR, part->edges.irr_kind, E) &&
+                     read_ds(sg, "edge_nonfinite", H5T_NATIVE_UCHAR, part->edges.nonfinite, E)));
+    if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path); goto done; }
+    /* /paths, if the part kept paths: back into the interleaved layout. */
+    if (H5Lexists(file, "paths", H5P_DEFAULT) > 0 && (pg = H5Gopen2(file, "paths", H5P_DEFAULT)) >= 0) {
+        hssize_t n = ds_points(pg, "path_index");
+        double *col = n > 0 ? malloc((size_t)n * (size_t)H * sizeof *col) : NULL;
+        ok = n >= 0 && alloc_set(&part->stored, n, H) && (n == 0 || col) &&
+             (n == 0 || (read_ds(pg, "path_index", H5T_NATIVE_INT64, part->stored.index, n) &&
+                         read_ds(pg, "irr_kind", H5T_NATIVE_UCHAR, part->stored.irr_kind, n) &&
+                         read_ds(pg, "nonfinite", H5T_NATIVE_UCHAR, part->stored.nonfinite, n)));
+        for (int k = 0; ok && n > 0 && k < PB_N_SERIES; k++) {
+            ok = read_ds(pg, pb_series_info[k].name, H5T_NATIVE_DOUBLE, col, n * H);
+            for (hssize_t i = 0; ok && i < n; i++)
+                memcpy(part->stored.series + (size_t)i * stride + (size_t)k * (size_t)H, col + (size_t)i * (size_t)H, (size_t)H * sizeof *col);
+        }
+        for (int m = 0; ok && n > 0 && m < PB_N_METRICS; m++) {
+            ok = read_ds(pg, pb_metric_info[m].name, H5T_NATIVE_DOUBLE, col, n);
+            for (hssize_t i = 0; ok && i < n; i++) part->stored.metric[(size_t)i * PB_N_METRICS + (size_t)m] = col[i];
+        }
+        free(col);
+        if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /paths", path); goto done; }
+    }
+    st = PB_OK;
+done:
+    if (pg >= 0) H5Gclose(pg);
+    if (sg >= 0) H5Gclose(sg);
+    if (file >= 0) H5Fclose(file);
+    if (st != PB_OK) pb_part_clear(part);
+    return st;
 }

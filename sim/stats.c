@@ -9,6 +9,7 @@ typedef struct {
     pb_summary s;
     double *block; /* every double array of s, in one allocation */
     int64_t *iblock;
+    size_t nd, ni; /* their lengths */
 } summary_mem;
 
 pb_summary *pb_summary_alloc(int start, int n_years, int n_quantiles, const double *quantiles)
@@ -22,6 +23,8 @@ pb_summary *pb_summary_alloc(int start, int n_years, int n_quantiles, const doub
         pb_raise(PB_ENOMEM, NULL, "cannot allocate statistics for %d years", n_years);
         return NULL;
     }
+    m->nd = nd;
+    m->ni = ni;
     pb_summary *s = &m->s;
     s->start = start;
     s->n_years = n_years;
@@ -62,6 +65,38 @@ void pb_summary_free(pb_summary *s)
     free(m->block);
     free(m->iblock);
     free(m);
+}
+
+pb_status pb_summary_bcast(pb_summary *s, pb_status (*bcast)(void *buf, size_t len))
+{
+    summary_mem *m = (summary_mem *)s;
+    enum { NS = 6 + 4 * PB_N_METRICS };
+    int64_t scal[NS];
+    int k = 0;
+    int64_t *ints[6] = {&s->n, &s->nonfinite, &s->irr_none, &s->irr_multiple, &s->coarse_series, &s->coarse_metrics};
+    for (int i = 0; i < 6; i++) scal[k++] = *ints[i];
+    for (int i = 0; i < PB_N_METRICS; i++) {
+        double d[3] = {s->metric[i].mean, s->metric[i].sd, s->metric[i].se};
+        memcpy(&scal[k], d, sizeof d);
+        k += 3;
+        scal[k++] = s->metric[i].never;
+    }
+    pb_status st = bcast(m->block, m->nd * sizeof(double));
+    if (st == PB_OK) st = bcast(m->iblock, m->ni * sizeof(int64_t));
+    if (st == PB_OK) st = bcast(scal, sizeof scal);
+    if (st != PB_OK) return st;
+    k = 0;
+    for (int i = 0; i < 6; i++) *ints[i] = scal[k++];
+    for (int i = 0; i < PB_N_METRICS; i++) {
+        double d[3];
+        memcpy(d, &scal[k], sizeof d);
+        k += 3;
+        s->metric[i].mean = d[0];
+        s->metric[i].sd = d[1];
+        s->metric[i].se = d[2];
+        s->metric[i].never = scal[k++];
+    }
+    return PB_OK;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -807,4 +842,216 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
         }
     }
     return PB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Packing                                                              */
+
+typedef struct { unsigned char *p; size_t len, cap; bool oom; } wbuf;
+
+static void put(wbuf *w, const void *x, size_t n)
+{
+    if (w->oom) return;
+    if (w->len + n > w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 1 << 16;
+        while (cap < w->len + n) cap *= 2;
+        unsigned char *q = realloc(w->p, cap);
+        if (!q) { w->oom = true; return; }
+        w->p = q;
+        w->cap = cap;
+    }
+    memcpy(w->p + w->len, x, n);
+    w->len += n;
+}
+#define PUT(w, v) put((w), &(v), sizeof(v))
+
+typedef struct { const unsigned char *p; size_t len, at; bool bad; } rbuf;
+
+static void get(rbuf *r, void *x, size_t n)
+{
+    if (r->bad || r->len - r->at < n) { r->bad = true; memset(x, 0, n); return; }
+    memcpy(x, r->p + r->at, n);
+    r->at += n;
+}
+#define GET(r, v) get((r), &(v), sizeof(v))
+
+static void put_mpz(wbuf *w, const mpz_t z)
+{
+    int32_t sign = mpz_sgn(z);
+    size_t count = 0;
+    void *bytes = mpz_export(NULL, &count, -1, 1, 0, 0, z);
+    uint32_t n = (uint32_t)count;
+    PUT(w, sign);
+    PUT(w, n);
+    put(w, bytes, count);
+    void (*freefunc)(void *, size_t);
+    mp_get_memory_functions(NULL, NULL, &freefunc);
+    if (bytes) freefunc(bytes, count);
+}
+
+static void get_mpz(rbuf *r, mpz_t z)
+{
+    int32_t sign;
+    uint32_t n;
+    GET(r, sign);
+    GET(r, n);
+    if (r->bad || r->len - r->at < n || n > (1u << 20)) { r->bad = true; mpz_set_ui(z, 0); return; }
+    mpz_import(z, n, -1, 1, 0, 0, r->p + r->at);
+    r->at += n;
+    if (sign < 0) mpz_neg(z, z);
+}
+
+/* A store: its window, then its nonzero counts as (index, count) pairs. */
+static void put_store(wbuf *w, const store *st)
+{
+    uint8_t coarse = st->coarse != NULL;
+    PUT(w, st->lo);
+    PUT(w, st->n);
+    PUT(w, coarse);
+    for (int part = 0; part < 1 + coarse; part++) {
+        const uint64_t *c = part ? st->coarse : st->c;
+        int32_t n = part ? SKETCH_OCTAVES : st->n;
+        uint32_t nz = 0;
+        for (int32_t i = 0; i < n; i++) nz += c[i] != 0;
+        PUT(w, nz);
+        for (int32_t i = 0; i < n; i++)
+            if (c[i]) { PUT(w, i); PUT(w, c[i]); }
+    }
+}
+
+static bool get_store(rbuf *r, store *st)
+{
+    uint8_t coarse;
+    GET(r, st->lo);
+    GET(r, st->n);
+    GET(r, coarse);
+    if (r->bad || st->lo < 0 || st->n < 0 || st->n > SKETCH_OCTAVES * SKETCH_SUB) return false;
+    if (st->n && !(st->c = calloc((size_t)st->n, sizeof *st->c))) return false;
+    if (coarse && !(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
+    for (int part = 0; part < 1 + coarse; part++) {
+        uint64_t *c = part ? st->coarse : st->c;
+        int32_t n = part ? SKETCH_OCTAVES : st->n;
+        uint32_t nz;
+        GET(r, nz);
+        for (uint32_t k = 0; k < nz && !r->bad; k++) {
+            int32_t i;
+            uint64_t v;
+            GET(r, i);
+            GET(r, v);
+            if (i < 0 || i >= n) { r->bad = true; break; }
+            c[i] = v;
+        }
+    }
+    return !r->bad;
+}
+
+static const char pack_magic[8] = "PBACC01";
+
+pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len)
+{
+    wbuf w = {0};
+    const int32_t start = a->start, H = a->H, n_cells = a->n_cells;
+    const uint8_t planned = a->planned;
+    put(&w, pack_magic, sizeof pack_magic);
+    PUT(&w, start);
+    PUT(&w, H);
+    PUT(&w, n_cells);
+    PUT(&w, planned);
+    PUT(&w, a->paths);
+    PUT(&w, a->nonfinite);
+    PUT(&w, a->irr_none);
+    PUT(&w, a->irr_multiple);
+    put(&w, a->never, sizeof a->never);
+    put(&w, a->closed, (size_t)PB_N_METHODS * (size_t)H * sizeof *a->closed);
+    put(&w, a->hist, (size_t)PB_N_METRICS * (size_t)H * sizeof *a->hist);
+    for (int k = 0; k < n_cells; k++) {
+        const cell *c = &a->cells[k];
+        const uint8_t sk = c->sketch;
+        PUT(&w, c->n);
+        PUT(&w, c->zero);
+        PUT(&w, c->min);
+        PUT(&w, c->max);
+        PUT(&w, sk);
+        put_mpz(&w, c->s1);
+        put_mpz(&w, c->s2);
+        put_store(&w, &c->neg);
+        put_store(&w, &c->pos);
+    }
+    if (w.oom) { free(w.p); return pb_raise(PB_ENOMEM, NULL, "out of memory packing statistics"); }
+    *buf = w.p;
+    *len = w.len;
+    return PB_OK;
+}
+
+pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *st)
+{
+    rbuf r = {buf, len, 0, false};
+    char magic[8];
+    int32_t start, H, n_cells;
+    uint8_t planned;
+    get(&r, magic, sizeof magic);
+    GET(&r, start);
+    GET(&r, H);
+    GET(&r, n_cells);
+    GET(&r, planned);
+    if (r.bad || memcmp(magic, pack_magic, sizeof magic) != 0 || H < 1 || H > PB_MAX_YEARS ||
+        n_cells != PB_N_SERIES * H + PB_N_METRICS) {
+        *st = pb_raise(PB_EINPUT, NULL, "the statistics state is not one this payback wrote (format %s)", pack_magic);
+        return NULL;
+    }
+    pb_acc *a = pb_acc_alloc(start, H, block_paths, NULL);
+    if (!a) { *st = PB_ENOMEM; return NULL; }
+    a->planned = planned;
+    GET(&r, a->paths);
+    GET(&r, a->nonfinite);
+    GET(&r, a->irr_none);
+    GET(&r, a->irr_multiple);
+    get(&r, a->never, sizeof a->never);
+    get(&r, a->closed, (size_t)PB_N_METHODS * (size_t)H * sizeof *a->closed);
+    get(&r, a->hist, (size_t)PB_N_METRICS * (size_t)H * sizeof *a->hist);
+    bool ok = !r.bad;
+    for (int k = 0; k < n_cells && ok; k++) {
+        cell *c = &a->cells[k];
+        uint8_t sk;
+        GET(&r, c->n);
+        GET(&r, c->zero);
+        GET(&r, c->min);
+        GET(&r, c->max);
+        GET(&r, sk);
+        c->sketch = sk;
+        get_mpz(&r, c->s1);
+        get_mpz(&r, c->s2);
+        ok = get_store(&r, &c->neg) && get_store(&r, &c->pos) && !r.bad;
+    }
+    if (!ok || r.at != len) {
+        pb_acc_free(a);
+        *st = pb_raise(PB_EINPUT, NULL, "the statistics state is damaged (%s)", r.bad ? "truncated" : "trailing bytes");
+        return NULL;
+    }
+    *st = PB_OK;
+    return a;
+}
+
+pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths)
+{
+    pb_acc *a = pb_acc_alloc(model->start, model->H, block_paths, NULL);
+    if (!a) return NULL;
+    a->planned = model->planned;
+    for (int k = 0; k < a->n_cells; k++) {
+        const cell *m = &model->cells[k];
+        cell *c = &a->cells[k];
+        const store *ms[2] = {&m->neg, &m->pos};
+        store *cs[2] = {&c->neg, &c->pos};
+        for (int s = 0; s < 2; s++) {
+            cs[s]->lo = ms[s]->lo;
+            cs[s]->n = ms[s]->n;
+            if ((ms[s]->n && !(cs[s]->c = calloc((size_t)ms[s]->n, sizeof(uint64_t)))) ||
+                (ms[s]->coarse && !(cs[s]->coarse = calloc(SKETCH_OCTAVES, sizeof(uint64_t))))) {
+                pb_acc_free(a);
+                pb_raise(PB_ENOMEM, NULL, "out of memory");
+                return NULL;
+            }
+        }
+    }
+    return a;
 }

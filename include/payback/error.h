@@ -43,6 +43,10 @@ int pb_errors_flush(void);
 /* Number of errors raised since collection started (0 when not collecting). */
 int pb_errors_count(void);
 
+/* With mute set, pb_raise prints nothing (other MPI ranks than 0 while
+ * they read the same input as rank 0, so that an input error shows once). */
+void pb_errors_mute(bool mute);
+
 /* Exit status for a status: 0, 1 or 2 (interfaces.md §2). */
 int pb_exit_code(pb_status st);
 

@@ -24,17 +24,53 @@ typedef struct {
     int64_t paths;
     int threads, ranks;
     bool deterministic;
+    bool partial;           /* a --paths part: paths_first .. paths_end-1 of `paths` */
+    int64_t paths_first, paths_end;
     int n_target_years;
     int target_years[PB_MAX_YEARS];
     char created[32];       /* ISO 8601 UTC */
     char version[32], build[512];
 } pb_run_info;
 
+/* This rank's part of /paths: its paths, at rows index - first of a
+ * dataset of `total` paths (the same first and total on every rank). */
+typedef struct {
+    const pb_path_set *mine;
+    int64_t first, total;
+} pb_paths_part;
+
+/* What a partial result (--paths A:B) adds in /state for `payback merge`:
+ * rank 0's merged accumulator and edge paths. */
+typedef struct {
+    const pb_acc *acc;
+    const pb_path_set *edges;
+    int64_t first, end;
+} pb_state_part;
+
 /* Writes the result file at path (creating its folder if it is missing),
- * with the group /paths when stored is not NULL and holds paths.
- * Returns PB_OK, or PB_EIO / PB_ENOMEM after pb_raise, with no file left. */
+ * on every rank of the job (a collective call; rank 0 writes the
+ * statistics, each rank its own rows of /paths through MPI-IO).  paths may
+ * be NULL or hold no path (no /paths group); state is NULL except for a
+ * partial result.  Returns PB_OK, or PB_EIO / PB_ENOMEM after pb_raise,
+ * with no file left, on every rank alike. */
 pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
-                          const pb_stored_paths *stored);
+                          const pb_paths_part *paths, const pb_state_part *state);
+
+/* A partial result read back for `payback merge`. */
+typedef struct {
+    pb_run_info info;       /* scenario_yaml included */
+    char *overrides;        /* the root attribute, one --set a line */
+    int64_t first, end;     /* paths_first, paths_end */
+    void *acc_blob;         /* /state/acc */
+    size_t acc_len;
+    pb_path_set edges;      /* /state/edge_* */
+    pb_path_set stored;     /* /paths */
+} pb_part;
+
+/* Reads a partial result; PB_EINPUT (after pb_raise naming the file) if it
+ * is not one. */
+pb_status pb_part_read(const char *path, pb_part *part);
+void pb_part_clear(pb_part *part);
 
 /* Prints the summary table of interfaces.md §2. */
 void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s);

@@ -1,9 +1,10 @@
 /* run.h: the Monte Carlo kernel.  Paths are computed in blocks of PB_BLOCK
- * consecutive path indices (a constant: it does not depend on the thread
- * count), blocks are shared out to OpenMP threads, each thread has one
- * workspace, one generator and one accumulator allocated once, and the
- * accumulators are merged exactly at the end (stats.h), so that results are
- * bit-identical for any thread count. */
+ * consecutive path indices (a constant: block b is paths b*PB_BLOCK ..
+ * (b+1)*PB_BLOCK-1 of the run, whatever the threads, ranks or parts), blocks
+ * are shared out to MPI ranks (contiguous ranges) and OpenMP threads, each
+ * thread has one workspace, one generator and one accumulator allocated
+ * once, and the accumulators are merged exactly (stats.h), so that results
+ * are bit-identical for any thread count, rank count or split of the paths. */
 #ifndef PB_RUN_H
 #define PB_RUN_H
 
@@ -17,33 +18,48 @@
 #define PB_PILOT 4096 /* paths 0 .. PB_PILOT-1 fix the quantile sketch's windows (stats.h) */
 
 typedef struct {
-    int64_t paths;          /* N */
+    int64_t paths;          /* N: the paths of the whole run */
+    int64_t first, end;     /* this call computes paths first .. end-1 (end 0: up to N) */
     uint64_t seed;
-    int threads;            /* >= 1 */
-    int64_t store_paths;    /* keep the first min(N, store_paths) paths' series and metrics */
-    bool progress;          /* progress lines on stderr */
+    int threads;            /* per rank, >= 1 */
+    int64_t store_paths;    /* keep the paths with index < store_paths */
+    bool progress;          /* progress lines on stderr (rank 0) */
 } pb_run_opts;
 
-/* Paths kept for /paths (--store-paths) or for tests. */
+/* A set of whole paths, by index. */
 typedef struct {
-    int64_t n;              /* paths kept: indices 0 .. n-1 */
+    int64_t n;              /* paths held */
     int n_years;
+    int64_t *index;         /* [n], ascending */
     double *series;         /* [n][PB_N_SERIES * n_years], as pb_path_out.series */
     double *metric;         /* [n][PB_N_METRICS] */
     unsigned char *irr_kind, *nonfinite; /* [n] */
-} pb_stored_paths;
+} pb_path_set;
 
 typedef struct {
-    pb_summary *summary;
-    pb_stored_paths stored;
-    int threads;            /* threads used */
-    double seconds;         /* wall time of the kernel */
-    size_t stats_bytes;     /* memory of the merged accumulator */
+    pb_summary *summary;    /* every rank: the statistics of the paths first .. end-1 */
+    pb_acc *acc;            /* rank 0: the merged state of the blocks wholly inside the range */
+    pb_path_set stored;     /* this rank's paths with index < store_paths */
+    pb_path_set edges;      /* rank 0: the paths of blocks the range covers only in part */
+    int threads, ranks;
+    double seconds;         /* wall time of the kernel on this rank */
+    size_t stats_bytes;     /* memory of one accumulator */
+    uint64_t bytes_sent;    /* this rank's bytes in the merge of statistics */
 } pb_run_result;
 
-/* Runs the Monte Carlo of sc.  On success fills *res (free with
- * pb_run_result_clear); on failure returns the status after pb_raise. */
+/* Runs the Monte Carlo of sc over the paths o->first .. o->end-1, on every
+ * rank of the job (a collective call).  On success fills *res (free with
+ * pb_run_result_clear); on failure, on any rank, every rank returns the
+ * worst status. */
 pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *res);
 void pb_run_result_clear(pb_run_result *res);
+
+/* The statistics of acc together with the paths of `edges` (sorted by
+ * index), added block by block (a block is the paths of one PB_BLOCK range
+ * that edges holds).  acc is not changed. */
+pb_status pb_run_finish(const pb_scenario *sc, const pb_acc *acc, const pb_path_set *edges, pb_summary **out);
+
+/* Frees the arrays of a path set. */
+void pb_path_set_clear(pb_path_set *ps);
 
 #endif

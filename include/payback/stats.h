@@ -46,6 +46,10 @@ typedef struct {
 pb_summary *pb_summary_alloc(int start, int n_years, int n_quantiles, const double *quantiles);
 void pb_summary_free(pb_summary *s); /* accepts NULL */
 
+/* Sends the summary of rank 0 to every rank, with a broadcast of bytes
+ * (par.h's pb_par_bcast), so that all ranks write the same file. */
+pb_status pb_summary_bcast(pb_summary *s, pb_status (*bcast)(void *buf, size_t len));
+
 /* The quantile levels a run reports: the scenario's levels together with
  * 0.10, 0.50 and 0.90 (the summary table's), sorted, without repeats.
  * Writes at most PB_MAX_QUANTILES + 3 levels into out and returns the count. */
@@ -120,6 +124,16 @@ pb_status pb_acc_merge(pb_acc *into, const pb_acc *from);
 /* Computes the statistics of model.md §9 into s (allocated for the same
  * years).  PB_ENOMEM if the accumulator ran out of memory while adding. */
 pb_status pb_acc_finish(const pb_acc *a, pb_summary *s);
+/* The whole state of a (flushed) accumulator as bytes, for MPI and for
+ * the /state of a partial result: counts, exact sums, sketch windows and
+ * counts (sparse).  Native byte order.  *buf is new (free()). */
+pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len);
+/* A new accumulator from pb_acc_pack's bytes; PB_EINPUT (after pb_raise)
+ * if they are not a packed accumulator. */
+pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *st);
+/* A new, empty accumulator with the sketch windows of model. */
+pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths);
+
 /* Bytes held (sketches and exact sums), for the benchmarks. */
 size_t pb_acc_bytes(const pb_acc *a);
 

@@ -1,0 +1,57 @@
+/* par.h: the one module that calls MPI.  Built with -DPB_USE_MPI (make
+ * MPI=1) it runs on Open MPI; without it every function has a serial body
+ * (one rank, rank 0), so that the rest of payback does not know whether MPI
+ * is there.  OpenMP threads run inside each rank; only the thread that
+ * called pb_par_init calls MPI (MPI_THREAD_FUNNELED). */
+#ifndef PB_PAR_H
+#define PB_PAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hdf5.h>
+
+#include "payback/error.h"
+
+/* Starts MPI (a no-op without it).  PB_EINTERNAL after pb_raise if MPI
+ * cannot give FUNNELED thread support. */
+pb_status pb_par_init(int *argc, char ***argv);
+void pb_par_finalize(void);
+/* Ends every rank at once with exit status `code` (after an error that the
+ * other ranks cannot learn of). */
+void pb_par_abort(int code);
+
+int pb_par_rank(void);   /* 0 .. size-1 */
+int pb_par_size(void);   /* ranks in the job; 1 without MPI */
+
+/* The worst status over all ranks (PB_OK only if every rank has PB_OK), so
+ * that all ranks take the same branch after a step that can fail. */
+pb_status pb_par_agree(pb_status st);
+
+/* Broadcasts len bytes from rank 0 into buf on every rank. */
+pb_status pb_par_bcast(void *buf, size_t len);
+
+/* Reduces one blob per rank to rank 0 along a binomial tree: a rank
+ * receives its children's blobs and folds each into its own state with
+ * merge(ctx, blob, len), then pack(ctx, &blob, &len) produces what it sends
+ * up.  The merge must not depend on the order (payback's is exact).
+ * *sent is the bytes this rank sent.  Without MPI: nothing to do. */
+typedef pb_status (*pb_par_merge_fn)(void *ctx, const void *blob, size_t len);
+typedef pb_status (*pb_par_pack_fn)(void *ctx, void **blob, size_t *len);
+pb_status pb_par_reduce(pb_par_merge_fn merge, pb_par_pack_fn pack, void *ctx, uint64_t *sent);
+
+/* Gathers variable-length byte arrays to rank 0: *all (rank 0 only, free
+ * with free()) is the concatenation in rank order, *all_len its length. */
+pb_status pb_par_gather(const void *buf, size_t len, void **all, size_t *all_len);
+
+/* A file-access property list for HDF5: MPI-IO across the job's ranks, or
+ * H5P_DEFAULT without MPI.  Close with pb_par_fapl_close. */
+hid_t pb_par_fapl(void);
+void pb_par_fapl_close(hid_t fapl);
+/* A transfer property list: collective MPI-IO under MPI (parallel HDF5
+ * writes compressed datasets only collectively), H5P_DEFAULT without. */
+hid_t pb_par_dxpl(void);
+void pb_par_dxpl_close(hid_t dxpl);
+
+#endif
