@@ -5,31 +5,49 @@
 #   OPT=-O2 -g        optimisation and debug flags
 #   SANITIZE=address,undefined   a sanitizer build (in build-san/)
 #   CFLAGS=...        appended to the compiler flags
+#   MPI=1             the same program against Open MPI and parallel HDF5, in
+#                     build-mpi/ (copied to ./payback-mpi)
 MPI ?= 0
 OPT ?= -O3 -g
-BUILD ?= build$(if $(SANITIZE),-san)
+BUILD ?= build$(if $(SANITIZE),-san)$(if $(filter 1,$(MPI)),-mpi)
 SAN := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer)
-PKGS := hdf5-serial gsl yaml-0.1
+H5 := $(if $(filter 1,$(MPI)),hdf5-openmpi,hdf5-serial)
+PKGS := $(H5) gsl yaml-0.1
+ifeq ($(MPI),1)
+CC := mpicc
+endif
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -fopenmp $(SAN) -Iinclude -I$(BUILD) \
-  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+  $(if $(filter 1,$(MPI)),-DPB_USE_MPI) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lgmp -lm
 PYTHON := /usr/bin/python3
 
 # Debian packages: to build, and in addition to test.
 DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev libgmp-dev
-DEPS_TEST := $(DEPS_BUILD) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 netcdf-bin
+DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
+DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
+  python3-xarray python3-netcdf4 netcdf-bin bc
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all run test asan clean deps deps-test check valgrind FORCE
+.PHONY: all run test asan clean deps deps-test check valgrind mpi FORCE
+ifeq ($(MPI),1)
+all: payback-mpi
+else
 all: payback
+endif
 
 payback: $(BUILD)/payback
 	cp $< $@
+
+payback-mpi: $(BUILD)/payback
+	cp $< $@
+
+mpi:
+	@./tests/deps.sh $(DEPS_BUILD) $(DEPS_MPI)
+	$(MAKE) MPI=1 payback-mpi
 
 $(BUILD):
 	mkdir -p $@
@@ -73,15 +91,17 @@ check: payback $(TESTS)
 asan:
 	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" $(BUILD:build%=build-san)/payback
 
-# The whole suite: the normal build, the same suite under ASan+UBSan, and a
-# deterministic run under valgrind.  Ends with "N passed, N failed".
+# The whole suite: the normal build, the same suite under ASan+UBSan, the
+# MPI build against the serial one, and runs under valgrind.  Ends with
+# "N passed, N failed".
 test: deps-test
 	$(MAKE) payback $(TESTS)
 	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" BUILD=build-san build-san/payback \
 	  $(patsubst build/%,build-san/%,$(TESTS))
+	$(MAKE) MPI=1 payback-mpi
 	@PYTHON=$(PYTHON) ./tests/all.sh
 
 clean:
-	rm -rf build build-san payback results/*.h5 results/*.part*
+	rm -rf build build-san build-mpi payback payback-mpi results/*.h5 results/*.part*
 
 FORCE:

@@ -314,6 +314,11 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     }
     for (int i = 0; i < T && st == PB_OK; i++)
         if (tstatus[i] != PB_OK) st = pb_raise(tstatus[i], NULL, "a thread could not allocate its workspace");
+    /* A hook for the tests of failure handling: the rank named by
+     * PAYBACK_TEST_FAIL_RANK fails here, as if it had run out of memory. */
+    const char *fail_rank = getenv("PAYBACK_TEST_FAIL_RANK");
+    if (st == PB_OK && fail_rank && atoi(fail_rank) == rank)
+        st = pb_raise(PB_EINTERNAL, NULL, "rank %d fails on purpose (PAYBACK_TEST_FAIL_RANK)", rank);
     /* Exact sums and integer counts: the order of these merges, across
      * threads and then ranks, does not change a bit of the result. */
     for (int i = 1; i < T && st == PB_OK; i++) st = pb_acc_merge(acc[0], acc[i]);

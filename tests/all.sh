@@ -3,7 +3,9 @@
 #   1. the cmocka programs (build/test_*) and the command-line checks
 #      (tests/cli.sh) on the normal build;
 #   2. the same on the ASan+UBSan build (build-san/);
-#   3. deterministic runs and scenario validation under valgrind.
+#   3. the MPI build (build-mpi/) under mpirun against the serial build;
+#   4. runs and scenario validation under valgrind (serial build: Open
+#      MPI's own allocations would show as leaks).
 # Each check prints "ok - ..." or "not ok - ..."; the last line is
 # "N passed, N failed".  Exit status 0 only when nothing failed.
 set -u
@@ -51,7 +53,10 @@ tally < <(cmocka_suite build-san "[asan]")
 tally < <(bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
-echo "# 3. valgrind"
+echo "# 3. MPI build against the serial one"
+tally < <(bash tests/mpi.sh build/payback build-mpi/payback tests/out/mpi 2>&1)
+
+echo "# 4. valgrind"
 vg() { # NAME ARGS...
     local name=$1
     shift

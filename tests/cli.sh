@@ -190,3 +190,35 @@ mc_summary() {
     "$BIN" summary "$OUT/mc_t1.h5" >"$OUT/mc_sum.txt" && diff -u "$OUT/mc_t1.txt" "$OUT/mc_sum.txt"
 }
 check "Monte Carlo: summary reprints the table of run" mc_summary
+
+# 8. Split and merge (--paths A:B, payback merge): bit-identical to the
+#    single run for parts that cut blocks anywhere, in any order given.
+split_merge() {
+    local a=(tests/data/corr.yaml -n 20000 -s 4 --store-paths 9000 --quiet)
+    "$BIN" run "${a[@]}" -t 2 -o "$OUT/whole.h5" >"$OUT/whole.txt" || return 1
+    "$BIN" run "${a[@]}" -t 1 --paths 0:3 -o "$OUT/s1.h5" >/dev/null &&
+    "$BIN" run "${a[@]}" -t 2 --paths 3:8200 -o "$OUT/s2.h5" >/dev/null &&
+    "$BIN" run "${a[@]}" -t 2 --paths 8200:8300 -o "$OUT/s3.h5" >/dev/null &&
+    "$BIN" run "${a[@]}" -t 1 --paths 8300:20000 -o "$OUT/s4.h5" >/dev/null || return 1
+    "$BIN" merge "$OUT/s3.h5" "$OUT/s1.h5" "$OUT/s4.h5" "$OUT/s2.h5" -o "$OUT/merged.h5" >"$OUT/merged.txt" || return 1
+    for g in /summary /metrics /paths; do h5diff "$OUT/whole.h5" "$OUT/merged.h5" $g $g || return 1; done
+    diff "$OUT/whole.txt" "$OUT/merged.txt" &&
+    h5dump -a /paths_first "$OUT/s2.h5" | grep -q '(0): 3' && h5dump -a /paths "$OUT/s2.h5" | grep -q '(0): 20000'
+}
+check "split and merge: 4 parts cutting blocks, merged in any order, give the single run's /summary, /metrics, /paths" split_merge
+merge_errors() {
+    local a=(tests/data/corr.yaml -n 20000 -s 4 --quiet)
+    "$BIN" run "${a[@]}" -t 2 --paths 0:9000 -s 5 -o "$OUT/seed5.h5" >/dev/null || return 1
+    "$BIN" merge "$OUT/s1.h5" "$OUT/s3.h5" "$OUT/s4.h5" -o "$OUT/gap.h5" 2>"$OUT/gap.err"; [ $? -eq 2 ] || return 1
+    grep -q "paths 3..8199 are in no part" "$OUT/gap.err" || return 1
+    "$BIN" merge "$OUT/s1.h5" "$OUT/s2.h5" "$OUT/s2.h5" "$OUT/s3.h5" "$OUT/s4.h5" -o "$OUT/overlap.h5" 2>"$OUT/overlap.err"; [ $? -eq 2 ] || return 1
+    grep -q "are in two parts" "$OUT/overlap.err" || return 1
+    "$BIN" merge "$OUT/s1.h5" "$OUT/seed5.h5" -o "$OUT/seed.h5" 2>"$OUT/seed.err"; [ $? -eq 2 ] || return 1
+    grep -q "has another seed" "$OUT/seed.err" || return 1
+    "$BIN" merge "$OUT/whole.h5" -o "$OUT/whole2.h5" 2>"$OUT/whole.err"; [ $? -eq 2 ] || return 1
+    grep -q "is not a partial result" "$OUT/whole.err" || return 1
+    "$BIN" merge "$OUT/s1.h5" "$OUT/s2.h5" -o "$OUT/short.h5" 2>"$OUT/short.err"; [ $? -eq 2 ] || return 1
+    ! ls "$OUT"/gap.h5* "$OUT"/overlap.h5* "$OUT"/seed.h5* "$OUT"/whole2.h5* "$OUT"/short.h5* >/dev/null 2>&1
+}
+check "merge refuses a gap, an overlap, another seed, a whole result, a short cover (exit 2, no file)" merge_errors
+check "--paths past the run's end is a usage error" bash -c "'$BIN' run tests/data/corr.yaml -n 100 --paths 50:200 -o '$OUT/past.h5' 2>/dev/null; [ \$? -eq 2 ]"
