@@ -354,7 +354,8 @@ static int cmd_merge(int argc, char **argv)
             !(ps->nonfinite = malloc((size_t)counts[w]))) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); break; }
         for (int i = 0; i < n; i++) { /* parts in path order: their paths come in index order */
             const pb_path_set *src = w ? &parts[order[i]].stored : &parts[order[i]].edges;
-            if (src->n_years != sc->n_years && src->n) { st = pb_raise(PB_EINPUT, NULL, "a part has another horizon"); break; }
+            if (src->n == 0) continue;
+            if (src->n_years != sc->n_years) { st = pb_raise(PB_EINPUT, NULL, "a part has another horizon"); break; }
             memcpy(ps->index + ps->n, src->index, (size_t)src->n * sizeof *ps->index);
             memcpy(ps->series + (size_t)ps->n * stride, src->series, (size_t)src->n * stride * sizeof(double));
             memcpy(ps->metric + (size_t)ps->n * PB_N_METRICS, src->metric, (size_t)src->n * PB_N_METRICS * sizeof(double));

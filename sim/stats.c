@@ -851,7 +851,7 @@ typedef struct { unsigned char *p; size_t len, cap; bool oom; } wbuf;
 
 static void put(wbuf *w, const void *x, size_t n)
 {
-    if (w->oom) return;
+    if (w->oom || n == 0) return;
     if (w->len + n > w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 1 << 16;
         while (cap < w->len + n) cap *= 2;
