@@ -175,8 +175,8 @@ static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const
     pb_status st = pb_run_mc(sc, &ro, &res);
     if (st != PB_OK) return st;
     if (ro.progress && res.ranks > 1)
-        fprintf(stderr, "rank %d: %.3f s in the kernel, %llu bytes of statistics sent in the merge\n", pb_par_rank(),
-                res.seconds, (unsigned long long)res.bytes_sent);
+        fprintf(stderr, "rank %d: %.3f s in the kernel, %llu bytes of statistics sent in the merge, %.3f s merging\n",
+                pb_par_rank(), res.seconds, (unsigned long long)res.bytes_sent, res.merge_seconds);
     pb_run_info info;
     fill_info(&info, sc, ro.seed);
     info.paths = N;

@@ -901,7 +901,9 @@ static void get_mpz(rbuf *r, mpz_t z)
     if (sign < 0) mpz_neg(z, z);
 }
 
-/* A store: its window, then its nonzero counts as (index, count) pairs. */
+/* A store: its window, then each part's counts (fine buckets, then the
+ * coarse octaves with a plan), sparse as (index, count) pairs or dense,
+ * whichever is shorter. */
 static void put_store(wbuf *w, const store *st)
 {
     uint8_t coarse = st->coarse != NULL;
@@ -913,6 +915,9 @@ static void put_store(wbuf *w, const store *st)
         int32_t n = part ? SKETCH_OCTAVES : st->n;
         uint32_t nz = 0;
         for (int32_t i = 0; i < n; i++) nz += c[i] != 0;
+        uint8_t dense = (uint64_t)nz * 12 > (uint64_t)n * 8;
+        PUT(w, dense);
+        if (dense) { put(w, c, (size_t)n * sizeof *c); continue; }
         PUT(w, nz);
         for (int32_t i = 0; i < n; i++)
             if (c[i]) { PUT(w, i); PUT(w, c[i]); }
@@ -931,6 +936,9 @@ static bool get_store(rbuf *r, store *st)
     for (int part = 0; part < 1 + coarse; part++) {
         uint64_t *c = part ? st->coarse : st->c;
         int32_t n = part ? SKETCH_OCTAVES : st->n;
+        uint8_t dense;
+        GET(r, dense);
+        if (dense) { get(r, c, (size_t)n * sizeof *c); continue; }
         uint32_t nz;
         GET(r, nz);
         for (uint32_t k = 0; k < nz && !r->bad; k++) {
@@ -945,7 +953,7 @@ static bool get_store(rbuf *r, store *st)
     return !r->bad;
 }
 
-static const char pack_magic[8] = "PBACC01";
+static const char pack_magic[8] = "PBACC02";
 
 pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len)
 {

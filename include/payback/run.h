@@ -45,6 +45,7 @@ typedef struct {
     double seconds;         /* wall time of the kernel on this rank */
     size_t stats_bytes;     /* memory of one accumulator */
     uint64_t bytes_sent;    /* this rank's bytes in the merge of statistics */
+    double merge_seconds;   /* wall time of the merge across ranks, on this rank */
 } pb_run_result;
 
 /* Runs the Monte Carlo of sc over the paths o->first .. o->end-1, on every
