@@ -25,7 +25,7 @@ PYTHON := /usr/bin/python3
 DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev libgmp-dev
 DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 netcdf-bin bc
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
