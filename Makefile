@@ -32,7 +32,7 @@ OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all run test asan clean deps deps-test check valgrind mpi FORCE
+.PHONY: all run test asan clean deps deps-test check valgrind mpi bench bench-quick FORCE
 ifeq ($(MPI),1)
 all: payback-mpi
 else
@@ -73,6 +73,9 @@ $(BUILD)/payback: $(BUILD)/main.o $(LIB)
 $(BUILD)/test_%: tests/test_%.c tests/testutil.h $(LIB) Makefile
 	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -Itests -o $@ $< $(LIB) $(PB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
+$(BUILD)/floor: bench/floor.c $(LIB) Makefile
+	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -o $@ $< $(LIB) $(PB_LIBS)
+
 -include $(wildcard $(BUILD)/*.d)
 
 deps:
@@ -100,6 +103,16 @@ test: deps-test
 	  $(patsubst build/%,build-san/%,$(TESTS))
 	$(MAKE) MPI=1 payback-mpi
 	@PYTHON=$(PYTHON) ./tests/all.sh
+
+# Benchmarks (bench/README.md): payback against NumPy and its floor, cost
+# curves.  bench-quick takes under a minute and ends with the speed ratio.
+bench: deps-test
+	$(MAKE) payback build/floor
+	./bench/run.sh
+
+bench-quick: deps-test
+	$(MAKE) payback build/floor
+	QUICK=1 ./bench/run.sh
 
 clean:
 	rm -rf build build-san build-mpi payback payback-mpi results/*.h5 results/*.part*

@@ -500,43 +500,57 @@ def deterministic(sc):
     return simulate(Params(sc, 1))
 
 
-def monte_carlo(sc, n, seed, chunk=100000):
-    """Means and standard errors of the series at every year and of the
-    metrics, over n paths in chunks (NumPy's Philox, seeded by `seed`)."""
+def monte_carlo(sc, n, seed, chunk=10000, levels=(0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)):
+    """The statistics payback reports, over n paths computed in chunks
+    (NumPy's Philox, seeded by `seed`): for every series-year and metric the
+    mean, sd and se, and exact quantiles (np.quantile over all paths: type 7,
+    type 1 for year metrics); P(gap <= 0) per method and year.  Every path's
+    values are kept, as an analyst would to take exact quantiles."""
     rng = np.random.Generator(np.random.Philox(seed))
     H = sc["H"]
-    acc = {k: [np.zeros(H), np.zeros(H), 0] for k in SERIES}
-    macc = {k: [0.0, 0.0, 0] for k in METRICS}
+    vals = np.empty((n, len(SERIES), H))
+    mets = np.empty((n, len(METRICS)))
+    kinds = np.empty(n, int)
     done = 0
     while done < n:
         P = min(chunk, n - done)
         S, M = simulate(Params(sc, P, rng))
-        ok = np.ones(P, bool)
-        for k in SERIES:
-            ok &= np.isfinite(S[k]).all(axis=1)
-        for k in ("npv", "peak_burn", "understated_depreciation"):
-            ok &= np.isfinite(M[k])
-        for k in SERIES:
-            a = acc[k]
-            a[0] += S[k][ok].sum(axis=0); a[1] += (S[k][ok] ** 2).sum(axis=0); a[2] += ok.sum()
-        for k in METRICS:
-            v = M[k][ok]
-            v = v[np.isfinite(v)]   # year metrics over paths with an event; irr over one-root paths
-            a = macc[k]
-            a[0] += v.sum(); a[1] += (v ** 2).sum(); a[2] += v.size
+        for i, k in enumerate(SERIES):
+            vals[done:done + P, i, :] = S[k]
+        for i, k in enumerate(METRICS):
+            mets[done:done + P, i] = M[k]
+        kinds[done:done + P] = M["irr_kind"]
         done += P
-    out = {"series": {}, "metrics": {}}
-    for k, (s1, s2, m) in acc.items():
-        mean_ = s1 / m
-        var = np.maximum(s2 - m * mean_ ** 2, 0) / (m - 1)
-        out["series"][k] = {"mean": mean_.tolist(), "se": np.sqrt(var / m).tolist()}
-    for k, (s1, s2, m) in macc.items():
-        if m < 2:
+    ok = np.isfinite(vals).all(axis=(1, 2))
+    for k in ("npv", "peak_burn", "understated_depreciation"):
+        ok &= np.isfinite(mets[:, METRICS.index(k)])
+    v = vals[ok]
+    m = v.shape[0]
+    out = {"series": {}, "metrics": {}, "paths_used": int(m)}
+    mean_ = v.mean(axis=0)
+    sd = v.std(axis=0, ddof=1)
+    q = np.quantile(v, levels, axis=0)  # type 7
+    for i, k in enumerate(SERIES):
+        out["series"][k] = {"mean": mean_[i].tolist(), "sd": sd[i].tolist(), "se": (sd[i] / math.sqrt(m)).tolist(),
+                            "q": q[:, i, :].T.tolist()}
+    for meth in METHODS:
+        out["series"]["gap_" + meth]["p_closed"] = (v[:, SERIES.index("gap_" + meth), :] <= 0).mean(axis=0).tolist()
+    for i, k in enumerate(METRICS):
+        x = mets[ok, i]
+        if k in YEAR_METRICS:
+            qs = np.quantile(x, levels, method="inverted_cdf")  # +inf (never) ranks last
+            x = x[np.isfinite(x)]
+        elif k == "irr":
+            x = x[kinds[ok] == 0]
+            qs = np.quantile(x, levels) if x.size else None
+        else:
+            qs = np.quantile(x, levels)
+        if x.size < 2:
             out["metrics"][k] = {"mean": None, "se": None}
             continue
-        mean_ = s1 / m
-        var = max(s2 - m * mean_ ** 2, 0) / (m - 1)
-        out["metrics"][k] = {"mean": mean_, "se": math.sqrt(var / m)}
+        out["metrics"][k] = {"mean": float(x.mean()), "sd": float(x.std(ddof=1)),
+                             "se": float(x.std(ddof=1) / math.sqrt(x.size)),
+                             "q": None if qs is None else [float(y) for y in qs]}
     return out
 
 
@@ -546,7 +560,7 @@ def main(argv):
     ap.add_argument("-n", type=int)
     ap.add_argument("-s", type=int)
     ap.add_argument("--deterministic", action="store_true")
-    ap.add_argument("--chunk", type=int, default=100000)
+    ap.add_argument("--chunk", type=int, default=10000)
     a = ap.parse_args(argv)
     sc = load(a.scenario)
     if a.deterministic:
