@@ -72,7 +72,7 @@ import sys, numpy as np
 h, us = np.loadtxt(sys.argv[1], unpack=True)
 b = np.polyfit(np.log(h), np.log(us), 1)[0]
 b2 = np.polyfit(np.log(h[1:]), np.log(us[1:]), 1)[0]
-print("cost ~ horizon^%.2f over 8-64 years (%.2f over 16-64): the vintage loop is quadratic, the rest linear" % (b, b2))
+print("cost ~ horizon^%.2f over 8-64 years (%.2f over 16-64): the vintage loop is O(H^2) but cheap at these horizons" % (b, b2))
 PY
 fi
 echo
