@@ -293,7 +293,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
         }
         if (in->regime) {
             pb_rng_start(r, seed, path, s->regime_stream, s->sc->start + t);
-            in->u_regime[t] = pb_rng_uniform53(r);
+            in->u_regime[t] = pb_uniform53(r);
         }
     }
 }

@@ -201,8 +201,7 @@ void pb_pert_shape(const pb_param *p, double *alpha, double *beta)
     *beta = 1 + 4 * (p->v[2] - p->v[1]) / range;
 }
 
-/* A uniform in (0, 1) with 53 random bits from any GSL generator. */
-static double uniform53(gsl_rng *r)
+double pb_uniform53(gsl_rng *r)
 {
     uint32_t a = (uint32_t)gsl_rng_get(r) >> 5, b = (uint32_t)gsl_rng_get(r) >> 6;
     return ((double)a * 67108864.0 + (double)b + 0.5) / 9007199254740992.0;
@@ -260,21 +259,21 @@ double pb_param_sample(const pb_param *p, gsl_rng *r)
     case PB_DIST_NORMAL:
         if (v[1] == 0) return v[0];
         if (isinf(v[2]) && isinf(v[3])) return v[0] + v[1] * gsl_ran_gaussian_ziggurat(r, 1.0);
-        return truncnormal_quantile(v, uniform53(r));
+        return truncnormal_quantile(v, pb_uniform53(r));
     case PB_DIST_LOGNORMAL:
         if (v[1] == 0) return v[0];
         if (p->prepared) { a = p->aux[0]; b = p->aux[1]; }
         else pb_lognormal_params(v[0], v[1], &a, &b);
         return exp(a + b * gsl_ran_gaussian_ziggurat(r, 1.0));
-    case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * uniform53(r);
-    case PB_DIST_TRIANGULAR: return triangular_quantile(v, uniform53(r));
+    case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * pb_uniform53(r);
+    case PB_DIST_TRIANGULAR: return triangular_quantile(v, pb_uniform53(r));
     case PB_DIST_PERT:
         if (p->prepared) { a = p->aux[0]; b = p->aux[1]; }
         else pb_pert_shape(p, &a, &b);
         return v[0] + (v[2] - v[0]) * gsl_ran_beta(r, a, b);
     case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_ran_beta(r, v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_ran_gamma(r, v[0], v[1]);
-    case PB_DIST_DISCRETE: return discrete_quantile(p, uniform53(r));
+    case PB_DIST_DISCRETE: return discrete_quantile(p, pb_uniform53(r));
     default: return NAN;
     }
 }

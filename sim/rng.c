@@ -85,9 +85,3 @@ void pb_rng_start(gsl_rng *r, uint64_t seed, uint64_t path, uint32_t stream, int
     s->ctr.v[3] = (uint32_t)(path >> 32);
     s->used = 4;
 }
-
-double pb_rng_uniform53(gsl_rng *r)
-{
-    uint32_t a = (uint32_t)philox_get(r->state) >> 5, b = (uint32_t)philox_get(r->state) >> 6;
-    return ((double)a * 67108864.0 + (double)b + 0.5) / 9007199254740992.0;
-}

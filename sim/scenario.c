@@ -448,15 +448,21 @@ static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_ye
 
 #define SC(field) offsetof(pb_scenario, field)
 
+/* A scenario or generation name: 1 to PB_NAME_LEN - 1 of [A-Za-z0-9_.-]. */
+static bool is_identifier(const char *s)
+{
+    bool ok = s && *s && strlen(s) < PB_NAME_LEN;
+    for (const char *p = s; ok && *p; p++)
+        ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
+    return ok;
+}
+
 static void parse_name(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
     char buf[96];
     const char *s = scalar(v);
-    bool ok = s && *s && strlen(s) < PB_NAME_LEN;
-    for (const char *p = s; ok && *p; p++)
-        ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
-    if (!ok) {
+    if (!is_identifier(s)) {
         ERR(c, v, "found %s for name; expected an identifier of 1 to %d characters [A-Za-z0-9_.-]",
             found(v, buf, sizeof buf), PB_NAME_LEN - 1);
         return;
@@ -613,10 +619,7 @@ static void parse_gen_name(ctx *c, yaml_node_t *v, yaml_node_t *k)
     (void)k;
     char buf[96];
     const char *s = scalar(v);
-    bool ok = s && *s && strlen(s) < PB_NAME_LEN;
-    for (const char *p = s; ok && *p; p++)
-        ok = isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-';
-    if (!ok) {
+    if (!is_identifier(s)) {
         ERR(c, v, "found %s for a generation name; expected an identifier [A-Za-z0-9_.-]", found(v, buf, sizeof buf));
         return;
     }

@@ -92,6 +92,9 @@ void pb_pert_shape(const pb_param *p, double *alpha, double *beta);
  * PERT alpha and beta), so that each draw need not. */
 void pb_param_prepare(pb_param *p);
 
+/* A uniform in (0, 1) with 53 random bits (two 32-bit outputs of r). */
+double pb_uniform53(gsl_rng *r);
+
 /* One draw from the law, with GSL's samplers on r (Gaussian ziggurat for
  * normal and lognormal, gsl_ran_beta for PERT and beta, gsl_ran_gamma),
  * and in closed form by the inverse CDF where GSL has no sampler

@@ -33,7 +33,4 @@ void pb_rng_free(gsl_rng *r); /* accepts NULL */
  * calendar year for a per-year draw, 0 for a per-path one. */
 void pb_rng_start(gsl_rng *r, uint64_t seed, uint64_t path, uint32_t stream, int year);
 
-/* A uniform double in (0, 1) with 53 random bits (two 32-bit outputs). */
-double pb_rng_uniform53(gsl_rng *r);
-
 #endif
