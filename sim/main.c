@@ -347,11 +347,8 @@ static int cmd_merge(int argc, char **argv)
     for (int w = 0; w < 2 && st == PB_OK; w++) {
         pb_path_set *ps = sets[w];
         const size_t stride = (size_t)PB_N_SERIES * (size_t)sc->n_years;
-        ps->n_years = sc->n_years;
-        if (counts[w] == 0) continue;
-        if (!(ps->index = malloc((size_t)counts[w] * sizeof *ps->index)) || !(ps->series = malloc((size_t)counts[w] * stride * sizeof(double))) ||
-            !(ps->metric = malloc((size_t)counts[w] * PB_N_METRICS * sizeof(double))) || !(ps->irr_kind = malloc((size_t)counts[w])) ||
-            !(ps->nonfinite = malloc((size_t)counts[w]))) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); break; }
+        if ((st = pb_path_set_alloc(ps, counts[w], sc->n_years)) != PB_OK) break;
+        ps->n = 0; /* filled part by part below */
         for (int i = 0; i < n; i++) { /* parts in path order: their paths come in index order */
             const pb_path_set *src = w ? &parts[order[i]].stored : &parts[order[i]].edges;
             if (src->n == 0) continue;

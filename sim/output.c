@@ -778,18 +778,6 @@ static hssize_t ds_points(hid_t grp, const char *name)
     return n;
 }
 
-static bool alloc_set(pb_path_set *ps, int64_t n, int H)
-{
-    memset(ps, 0, sizeof *ps);
-    ps->n = n;
-    ps->n_years = H;
-    if (n == 0) return true;
-    size_t stride = (size_t)PB_N_SERIES * (size_t)H;
-    return (ps->index = malloc((size_t)n * sizeof *ps->index)) && (ps->series = malloc((size_t)n * stride * sizeof(double))) &&
-           (ps->metric = malloc((size_t)n * PB_N_METRICS * sizeof(double))) && (ps->irr_kind = malloc((size_t)n)) &&
-           (ps->nonfinite = malloc((size_t)n));
-}
-
 pb_status pb_part_read(const char *path, pb_part *part)
 {
     memset(part, 0, sizeof *part);
@@ -810,7 +798,7 @@ pb_status pb_part_read(const char *path, pb_part *part)
     }
     hssize_t blob = ds_points(sg, "acc"), E = ds_points(sg, "edge_index");
     size_t stride = (size_t)PB_N_SERIES * (size_t)H;
-    if (blob < 0 || E < 0 || !(part->acc_blob = malloc(blob ? (size_t)blob : 1)) || !alloc_set(&part->edges, E, H)) {
+    if (blob < 0 || E < 0 || !(part->acc_blob = malloc(blob ? (size_t)blob : 1)) || pb_path_set_alloc(&part->edges, E, H) != PB_OK) {
         pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path);
         goto done;
     }
@@ -826,7 +814,7 @@ pb_status pb_part_read(const char *path, pb_part *part)
     if (H5Lexists(file, "paths", H5P_DEFAULT) > 0 && (pg = H5Gopen2(file, "paths", H5P_DEFAULT)) >= 0) {
         hssize_t n = ds_points(pg, "path_index");
         double *col = n > 0 ? malloc((size_t)n * (size_t)H * sizeof *col) : NULL;
-        ok = n >= 0 && alloc_set(&part->stored, n, H) && (n == 0 || col) &&
+        ok = n >= 0 && pb_path_set_alloc(&part->stored, n, H) == PB_OK && (n == 0 || col) &&
              (n == 0 || (read_ds(pg, "path_index", H5T_NATIVE_INT64, part->stored.index, n) &&
                          read_ds(pg, "irr_kind", H5T_NATIVE_UCHAR, part->stored.irr_kind, n) &&
                          read_ds(pg, "nonfinite", H5T_NATIVE_UCHAR, part->stored.nonfinite, n)));

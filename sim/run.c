@@ -39,7 +39,7 @@ static int cmp_pair(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static pb_status path_set_alloc(pb_path_set *ps, int64_t n, int H)
+pb_status pb_path_set_alloc(pb_path_set *ps, int64_t n, int H)
 {
     memset(ps, 0, sizeof *ps);
     ps->n_years = H;
@@ -80,7 +80,7 @@ static pb_status path_set_sort(pb_path_set *ps)
     if (ps->n < 2) return PB_OK;
     int64_t n = ps->n, *order = malloc((size_t)n * 2 * sizeof *order);
     pb_path_set tmp;
-    if (!order || path_set_alloc(&tmp, n, ps->n_years) != PB_OK) {
+    if (!order || pb_path_set_alloc(&tmp, n, ps->n_years) != PB_OK) {
         free(order);
         return pb_raise(PB_ENOMEM, NULL, "out of memory");
     }
@@ -218,8 +218,8 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
         if (hi > o->store_paths) hi = o->store_paths;
         if (hi > lo) n_store += hi - lo;
     }
-    if (st == PB_OK) st = path_set_alloc(&res->stored, n_store, H);
-    if (st == PB_OK) st = path_set_alloc(&res->edges, edge_paths, H);
+    if (st == PB_OK) st = pb_path_set_alloc(&res->stored, n_store, H);
+    if (st == PB_OK) st = pb_path_set_alloc(&res->edges, edge_paths, H);
     st = pb_par_agree(st);
     if (st != PB_OK) goto done;
 

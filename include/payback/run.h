@@ -60,6 +60,9 @@ void pb_run_result_clear(pb_run_result *res);
  * that edges holds).  acc is not changed. */
 pb_status pb_run_finish(const pb_scenario *sc, const pb_acc *acc, const pb_path_set *edges, pb_summary **out);
 
+/* Allocates the arrays of a set of n paths of H years (n = 0: none).
+ * PB_ENOMEM after pb_raise. */
+pb_status pb_path_set_alloc(pb_path_set *ps, int64_t n, int H);
 /* Frees the arrays of a path set. */
 void pb_path_set_clear(pb_path_set *ps);
 
