@@ -244,7 +244,7 @@ static pb_status ensure_dir(const char *path)
 
 /* Selects in a file space of `total` rows the rows index - first of the
  * paths of ps (runs of consecutive indices, joined), or none. */
-static bool select_rows(hid_t fspace, int rank, const pb_path_set *ps, int64_t first, hsize_t cols)
+static bool select_rows(hid_t fspace, const pb_path_set *ps, int64_t first, hsize_t cols)
 {
     if (!ps || ps->n == 0) return H5Sselect_none(fspace) >= 0;
     bool ok = H5Sselect_none(fspace) >= 0;
@@ -255,7 +255,6 @@ static bool select_rows(hid_t fspace, int rank, const pb_path_set *ps, int64_t f
         ok = H5Sselect_hyperslab(fspace, H5S_SELECT_OR, start, NULL, count, NULL) >= 0;
         i = j;
     }
-    (void)rank;
     return ok;
 }
 
@@ -290,7 +289,7 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
     hid_t ms = H5Screate_simple(2, m_series, NULL), mm = H5Screate_simple(2, m_metric, NULL), m1 = H5Screate_simple(1, &m_one, NULL);
     if (ms < 0 || mm < 0 || m1 < 0) { if (ms >= 0) H5Sclose(ms); if (mm >= 0) H5Sclose(mm); if (m1 >= 0) H5Sclose(m1); goto done; }
     if (!mine) { H5Sselect_none(ms); H5Sselect_none(mm); H5Sselect_none(m1); }
-    bool w = select_rows(fs2, 0, ps, pp->first, H) && select_rows(fs1, 0, ps, pp->first, 1);
+    bool w = select_rows(fs2, ps, pp->first, H) && select_rows(fs1, ps, pp->first, 1);
     /* Scales. */
     w = w && (pscale = H5Dcreate2(grp, "path", H5T_STD_I64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
         H5Dwrite(pscale, H5T_NATIVE_INT64, m1, fs1, dxpl, mine ? ps->index : NULL) >= 0 && H5DSset_scale(pscale, "path") >= 0 &&
