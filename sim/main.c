@@ -419,6 +419,9 @@ static int cmd_summary(int argc, char **argv)
 
 static int dispatch(int argc, char **argv)
 {
+    /* Under MPI, commands that read and print (everything but run and
+     * merge, which every rank takes part in) are rank 0's alone. */
+    if (pb_par_rank() != 0 && (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "merge")))) return 0;
     if (argc < 2) return usage_error("%s", "no command given");
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
