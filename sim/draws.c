@@ -96,6 +96,7 @@ void pb_path_in_central(const pb_scenario *sc, pb_path_in *in)
 #include "payback/rng.h"
 
 #define MAX_SLOTS (PB_MAX_PARAMS + 2 * PB_MAX_YEARS)
+#define MAX_STREAMS (MAX_SLOTS + 2 * PB_MAX_CORRELATIONS + 2 * PB_MAX_YEARS)
 #define MAX_CALLS (PB_MAX_PARAMS + 4 * PB_MAX_YEARS)
 
 /* One value a path needs: a parameter (per path), or a parameter in one
@@ -118,6 +119,9 @@ struct pb_sampler {
     double L[2 * PB_MAX_CORRELATIONS][2 * PB_MAX_CORRELATIONS]; /* Cholesky factor, lower */
     uint32_t shock_stream, regime_stream;
     bool draw_shocks;          /* false when the volatility is fixed at 0 */
+    int n_streams;             /* the streams a path draws from, in pb_draw_path's order */
+    uint32_t stream_id[MAX_STREAMS];
+    int stream_year[MAX_STREAMS];
 };
 
 /* Records pb_path_in_fill's calls: which parameter, which year. */
@@ -229,6 +233,22 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc)
     }
     free(refs);
     if (st != PB_OK) { free(s); return NULL; }
+    /* The streams of a path, in the order pb_draw_path starts them. */
+    int ns = 0;
+    for (int k = 0; k < s->n_slots; k++)
+        if (s->slots[k].p->dist != PB_DIST_FIXED && s->slots[k].corr < 0) {
+            s->stream_id[ns] = s->slots[k].stream;
+            s->stream_year[ns++] = s->slots[k].year;
+        }
+    for (int j = 0; j < s->n_corr; j++) {
+        s->stream_id[ns] = s->slots[s->corr_slot[j]].stream;
+        s->stream_year[ns++] = 0;
+    }
+    for (int t = 0; t < sc->n_years; t++) {
+        if (s->draw_shocks) { s->stream_id[ns] = s->shock_stream; s->stream_year[ns++] = sc->start + t; }
+        if (sc->has_regime) { s->stream_id[ns] = s->regime_stream; s->stream_year[ns++] = sc->start + t; }
+    }
+    s->n_streams = ns;
     return s;
 }
 
@@ -255,6 +275,23 @@ static double normal_to_uniform(double y)
 
 void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r, pb_path_in *in)
 {
+    /* The first Philox block of every stream this path draws from, in one
+     * batch (pb_philox4x32_many); each draw below starts from its block,
+     * in the order of s->streams. */
+    uint32_t c0[MAX_STREAMS], c1[MAX_STREAMS], c2[MAX_STREAMS], c3[MAX_STREAMS];
+    const int ns = s->n_streams;
+    for (int i = 0; i < ns; i++) {
+        c0[i] = (uint32_t)s->stream_year[i] << 16;
+        c1[i] = s->stream_id[i];
+        c2[i] = (uint32_t)path;
+        c3[i] = (uint32_t)(path >> 32);
+    }
+    const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
+    pb_philox4x32_many(ns, c0, c1, c2, c3, key);
+    int next = 0;
+#define START(stream, year) do { uint32_t b_[4] = {c0[next], c1[next], c2[next], c3[next]}; next++; \
+        pb_rng_start_at(r, seed, path, (stream), (year), b_); } while (0)
+
     double vals[MAX_SLOTS];
     for (int k = 0; k < s->n_slots; k++) {
         const slot *sl = &s->slots[k];
@@ -262,7 +299,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
             vals[k] = sl->p->v[0];
             continue;
         }
-        pb_rng_start(r, seed, path, sl->stream, sl->year);
+        START(sl->stream, sl->year);
         vals[k] = pb_param_sample(sl->p, r);
     }
     if (s->n_corr > 0) {
@@ -271,7 +308,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
         double z[2 * PB_MAX_CORRELATIONS];
         for (int j = 0; j < s->n_corr; j++) {
             const slot *sl = &s->slots[s->corr_slot[j]];
-            pb_rng_start(r, seed, path, sl->stream, 0);
+            START(sl->stream, 0);
             z[j] = gsl_ran_gaussian_ziggurat(r, 1.0);
         }
         for (int i = 0; i < s->n_corr; i++) {
@@ -286,14 +323,15 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
     const int H = s->sc->n_years;
     for (int t = 0; t < H; t++) {
         if (s->draw_shocks) {
-            pb_rng_start(r, seed, path, s->shock_stream, s->sc->start + t);
+            START(s->shock_stream, s->sc->start + t);
             in->eps[t] = gsl_ran_gaussian_ziggurat(r, 1.0);
         } else {
             in->eps[t] = 0;
         }
         if (in->regime) {
-            pb_rng_start(r, seed, path, s->regime_stream, s->sc->start + t);
+            START(s->regime_stream, s->sc->start + t);
             in->u_regime[t] = pb_uniform53(r);
         }
     }
+#undef START
 }

@@ -25,6 +25,26 @@ void pb_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]
     memcpy(out, r.v, sizeof r.v);
 }
 
+void pb_philox4x32_many(int n, uint32_t *c0, uint32_t *c1, uint32_t *c2, uint32_t *c3, const uint32_t key[2])
+{
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; round++) {
+        if (round) { /* Random123's key schedule: bumped before rounds 2 .. 10 */
+            k0 += PHILOX_W32_0;
+            k1 += PHILOX_W32_1;
+        }
+        for (int i = 0; i < n; i++) {
+            const uint64_t p0 = (uint64_t)PHILOX_M4x32_0 * c0[i], p1 = (uint64_t)PHILOX_M4x32_1 * c2[i];
+            const uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0, hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+            const uint32_t n0 = hi1 ^ c1[i] ^ k0, n2 = hi0 ^ c3[i] ^ k1;
+            c0[i] = n0;
+            c1[i] = lo1;
+            c2[i] = n2;
+            c3[i] = lo0;
+        }
+    }
+}
+
 typedef struct {
     philox4x32_key_t key;
     philox4x32_ctr_t ctr;   /* ctr.v[0] counts blocks of 4 outputs within the stream */
@@ -84,4 +104,13 @@ void pb_rng_start(gsl_rng *r, uint64_t seed, uint64_t path, uint32_t stream, int
     s->ctr.v[2] = (uint32_t)path;
     s->ctr.v[3] = (uint32_t)(path >> 32);
     s->used = 4;
+}
+
+void pb_rng_start_at(gsl_rng *r, uint64_t seed, uint64_t path, uint32_t stream, int year, const uint32_t first[4])
+{
+    pb_rng_start(r, seed, path, stream, year);
+    philox_state *s = r->state;
+    memcpy(s->out.v, first, sizeof s->out.v);
+    s->ctr.v[0]++; /* the first block is taken */
+    s->used = 0;
 }

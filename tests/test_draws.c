@@ -32,6 +32,22 @@ static void test_philox_kat(void **state)
         uint32_t out[4];
         pb_philox4x32(kat[i].ctr, kat[i].key, out);
         for (int j = 0; j < 4; j++) assert_int_equal(out[j], kat[i].out[j]);
+        /* The batched version (one lane) gives the same answers. */
+        uint32_t c[4] = {kat[i].ctr[0], kat[i].ctr[1], kat[i].ctr[2], kat[i].ctr[3]};
+        pb_philox4x32_many(1, &c[0], &c[1], &c[2], &c[3], kat[i].key);
+        for (int j = 0; j < 4; j++) assert_int_equal(c[j], kat[i].out[j]);
+    }
+    /* And 37 lanes side by side, each as Random123 computes it alone. */
+    enum { L = 37 };
+    uint32_t c0[L], c1[L], c2[L], c3[L], key[2] = {0x01234567, 0x89abcdef};
+    for (int i = 0; i < L; i++) { c0[i] = (uint32_t)i * 65537u; c1[i] = 0xdeadbeef ^ (uint32_t)i; c2[i] = (uint32_t)i; c3[i] = 7; }
+    uint32_t in0[L], in1[L], in2[L], in3[L];
+    memcpy(in0, c0, sizeof c0); memcpy(in1, c1, sizeof c1); memcpy(in2, c2, sizeof c2); memcpy(in3, c3, sizeof c3);
+    pb_philox4x32_many(L, c0, c1, c2, c3, key);
+    for (int i = 0; i < L; i++) {
+        uint32_t ctr[4] = {in0[i], in1[i], in2[i], in3[i]}, out[4];
+        pb_philox4x32(ctr, key, out);
+        assert_true(out[0] == c0[i] && out[1] == c1[i] && out[2] == c2[i] && out[3] == c3[i]);
     }
 }
 
