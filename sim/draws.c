@@ -3,13 +3,16 @@
 
 #include <string.h>
 
-static double value(pb_value_fn fn, void *ctx, const pb_param *p, int t, bool year_valued)
+static inline __attribute__((always_inline)) double value(pb_value_fn fn, void *ctx, const pb_param *p, int t, bool year_valued)
 {
     double x = fn(ctx, p, p->per_year ? t : -1);
     return year_valued ? pb_round_year(x) : x;
 }
 
-void pb_path_in_fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void *ctx)
+/* The body of pb_path_in_fill, inlined where it is called with a known
+ * value function (pb_draw_path's replay), so that the ~100 calls a path
+ * makes are not indirect. */
+static inline __attribute__((always_inline)) void fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void *ctx)
 {
     const int H = sc->n_years;
 #define V(p) value(fn, ctx, &(p), -1, false)
@@ -67,6 +70,8 @@ void pb_path_in_fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void
     in->depreciation = sc->full_cost_depreciation;
 #undef V
 }
+
+void pb_path_in_fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void *ctx) { fill(sc, in, fn, ctx); }
 
 static double mean_value(void *ctx, const pb_param *p, int t)
 {
@@ -319,7 +324,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
         }
     }
     replay rp = {s, vals, 0};
-    pb_path_in_fill(s->sc, in, replay_call, &rp);
+    fill(s->sc, in, replay_call, &rp);
     const int H = s->sc->n_years;
     for (int t = 0; t < H; t++) {
         if (s->draw_shocks) {
