@@ -258,6 +258,10 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
 #define SKETCH_MIN_EXP (-30)               /* |x| < 2^-30 counts as zero */
 #define EXACT_OFFSET 1126                  /* 2^1126 x is an integer for every double x */
 #define PB_ACC_MAX_BLOCK 16384             /* the largest block pb_acc_alloc accepts */
+#define TILE 8                             /* paths a cache line of one cell holds */
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define SKETCH_OCTAVES (1024 - SKETCH_MIN_EXP)  /* octaves from 2^-30 up to the largest double */
 
@@ -319,7 +323,9 @@ struct pb_acc {
                              * sketch once, with its values together.  stride = block_cap + 8,
                              * not a power of two, or every cell of a path would fall in
                              * the same cache set. */
-    double *block;
+    double *block;          /* 64-byte aligned */
+    double *tile;           /* [TILE][n_cells]: the last paths' values, row by row, until a
+                             * whole cache line per cell can be written (pb_acc_add) */
     int64_t paths, nonfinite;
     int64_t *closed;        /* [PB_N_METHODS * H] paths with G <= 0 */
     int64_t *hist;          /* [PB_N_METRICS * H] year-metric histograms */
@@ -415,10 +421,14 @@ pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_pl
     a->H = n_years;
     a->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
     a->block_cap = block_paths;
-    a->stride = (size_t)block_paths + 8;
+    /* A whole number of cache lines per cell, so that every cell's column
+     * starts on a line; 8 more than the block, so that the columns do not
+     * all fall in one cache set. */
+    a->stride = ((size_t)block_paths + TILE - 1) / TILE * TILE + 8;
     mpz_init(a->tmp);
     if (!(a->cells = calloc((size_t)a->n_cells, sizeof *a->cells)) ||
-        !(a->block = malloc((size_t)a->n_cells * a->stride * sizeof *a->block)) ||
+        !(a->block = aligned_alloc(64, (size_t)a->n_cells * a->stride * sizeof *a->block)) ||
+        !(a->tile = malloc((size_t)TILE * (size_t)a->n_cells * sizeof *a->tile)) ||
         !(a->closed = calloc((size_t)PB_N_METHODS * (size_t)n_years, sizeof *a->closed)) ||
         !(a->hist = calloc((size_t)PB_N_METRICS * (size_t)n_years, sizeof *a->hist)))
         goto fail;
@@ -458,6 +468,7 @@ void pb_acc_free(pb_acc *a)
     mpz_clear(a->tmp);
     free(a->cells);
     free(a->block);
+    free(a->tile);
     free(a->closed);
     free(a->hist);
     free(a);
@@ -574,16 +585,35 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
     }
 }
 
+/* Writes the tile's last `rows` paths into the block buffer, cell by
+ * cell.  A full tile fills one cache line per cell, written whole and
+ * past the caches (streaming stores): the buffer is read once, at the
+ * flush, and a line written in pieces would first be read from memory. */
+static void tile_out(pb_acc *a, int rows)
+{
+    const size_t base = (size_t)((a->block_n - 1) / TILE * TILE), C = (size_t)a->n_cells;
+    for (size_t k = 0; k < C; k++) {
+        double *dst = a->block + k * a->stride + base;
+#ifdef __SSE2__
+        if (rows == TILE) {
+            for (int r = 0; r < TILE; r += 2)
+                _mm_stream_pd(dst + r, _mm_set_pd(a->tile[(size_t)(r + 1) * C + k], a->tile[(size_t)r * C + k]));
+            continue;
+        }
+#endif
+        for (int r = 0; r < rows; r++) dst[r] = a->tile[(size_t)r * C + k];
+    }
+}
+
 void pb_acc_add(pb_acc *a, const pb_path_out *out)
 {
     if (out->nonfinite) { a->nonfinite++; return; }
     if (a->block_n == a->block_cap) pb_acc_flush(a); /* a block longer than promised */
     a->paths++;
     const int H = a->H, i = a->block_n++;
-    const size_t stride = a->stride;
     const double *x = out->series;
-    double *b = a->block + i;
-    for (int k = 0; k < PB_N_SERIES * H; k++) b[(size_t)k * stride] = x[k];
+    double *b = a->tile + (size_t)(i % TILE) * (size_t)a->n_cells; /* this path's row of the tile */
+    memcpy(b, x, (size_t)PB_N_SERIES * (size_t)H * sizeof *x);
     for (int m = 0; m < PB_N_METHODS; m++)
         for (int t = 0; t < H; t++) a->closed[m * H + t] += x[(PB_S_GAP + m) * H + t] <= 0;
     for (int m = 0; m < PB_N_METRICS; m++) {
@@ -595,8 +625,9 @@ void pb_acc_add(pb_acc *a, const pb_path_out *out)
             if (isinf(v)) a->never[m]++;
             else if ((int)v - a->start >= 0 && (int)v - a->start < H) a->hist[m * H + (int)v - a->start]++;
         }
-        b[(size_t)metric_cell(a, m) * stride] = v;
+        b[metric_cell(a, m)] = v;
     }
+    if (a->block_n % TILE == 0) tile_out(a, TILE);
 }
 
 /* acc += x exactly: x = m 2^(e-53) with an integer m of 53 bits. */
@@ -613,6 +644,10 @@ static void exact_add(mpz_t acc, mpz_t tmp, double x)
 
 void pb_acc_flush(pb_acc *a)
 {
+    if (a->block_n % TILE) tile_out(a, a->block_n % TILE); /* the rest of the tile */
+#ifdef __SSE2__
+    _mm_sfence(); /* the streaming stores are done before the buffer is read */
+#endif
     const int series_cells = PB_N_SERIES * a->H;
     for (int k = 0; k < a->n_cells && a->block_n > 0; k++)
         cell_add_block(a, &a->cells[k], a->block + (size_t)k * a->stride, a->block_n, k >= series_cells);
