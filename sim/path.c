@@ -118,13 +118,23 @@ void pb_path_ws_free(pb_path_ws *ws)
 
 typedef struct { const double *N; int n; } npv_args;
 
-/* NPV(rho) = sum_tau N_tau (1+rho)^-tau, by Horner in v = 1/(1+rho). */
+/* NPV(rho) = sum_tau N_tau (1+rho)^-tau, in v = 1/(1+rho): Horner in v^2
+ * on the even and the odd terms, two chains side by side (Brent's method
+ * calls this a dozen times a path; one chain of 16 dependent steps is
+ * twice as slow). */
 static double npv_at(double rho, void *p)
 {
     const npv_args *a = p;
-    double v = 1.0 / (1.0 + rho), s = 0;
-    for (int k = a->n - 1; k >= 0; k--) s = s * v + a->N[k];
-    return s;
+    const double v = 1.0 / (1.0 + rho), v2 = v * v;
+    const int n = a->n;
+    double even = 0, odd = 0;
+    int top = n - 1;
+    if (top % 2 == 0) { even = a->N[top]; top--; }
+    for (int k = top; k >= 1; k -= 2) {
+        odd = odd * v2 + a->N[k];
+        even = even * v2 + a->N[k - 1];
+    }
+    return even + v * odd;
 }
 
 static int sign_of(double x) { return (x > 0) - (x < 0); }
