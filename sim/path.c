@@ -238,14 +238,12 @@ int pb_catchup_index(const double *gap, int n)
 
 /* Frontier f(t) (model.md §4): among generations available by year y, the
  * lowest full cost u_g (ties: first listed); before any is available, the
- * earliest (ties: first listed). */
-static int frontier(const pb_path_in *in, const double *u, double year)
+ * earliest (ties: first listed), which the caller finds once a path. */
+static int frontier(const pb_path_in *in, const double *u, double year, int earliest)
 {
-    int best = -1, earliest = 0;
-    for (int g = 0; g < in->n_gen; g++) {
-        if (in->gen_year[g] < in->gen_year[earliest]) earliest = g;
+    int best = -1;
+    for (int g = 0; g < in->n_gen; g++)
         if (in->gen_year[g] <= year && (best < 0 || u[g] < u[best])) best = g;
-    }
     return best >= 0 ? best : earliest;
 }
 
@@ -259,7 +257,11 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
     const double r = in->r, psi = r + 1.0 / in->L_p;
     double u[PB_MAX_GENERATIONS], wear[PB_MAX_YEARS + 1]; /* wear[a] = 1 - a/L_p for age a */
     for (int a = 1; a <= H; a++) wear[a] = 1 - a / in->L_p;
-    for (int g = 0; g < in->n_gen; g++) u[g] = psi * in->gen_cost[g] + in->gen_opex[g];
+    int earliest = 0; /* the first generation to be available (ties: first listed) */
+    for (int g = 0; g < in->n_gen; g++) {
+        u[g] = psi * in->gen_cost[g] + in->gen_opex[g];
+        if (in->gen_year[g] < in->gen_year[earliest]) earliest = g;
+    }
 
     double R_prev = in->process == PB_PROCESS_GROWTH ? in->base : NAN; /* R_{-1} */
     double x_state = in->g_init - in->g_bar;                           /* x_{-1} */
@@ -288,7 +290,7 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         const double R_o = (1 - in->chi[t]) * R;
 
         /* Capex (model.md §3). */
-        const int f = frontier(in, u, year);
+        const int f = frontier(in, u, year, earliest);
         double base;
         if (t < in->n_committed) base = in->committed[t];
         else switch (in->after) {
@@ -427,13 +429,13 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
     /* NaN or +-Inf anywhere: all exponent bits set.  Integer tests on the
      * bit patterns, so that the loop vectorises. */
     const uint64_t expmask = 0x7ff0000000000000ULL;
-    uint64_t bad = 0;
+    uint64_t acc = 0;
     for (size_t i = 0; i < (size_t)PB_N_SERIES * (size_t)H; i++) {
         uint64_t b;
         memcpy(&b, &S[i], sizeof b);
-        bad |= (b & expmask) == expmask;
+        acc |= (b & expmask) + (1ULL << 52); /* carries into bit 63 only when every exponent bit is set */
     }
-    out->nonfinite = bad || !isfinite(out->metric[PB_M_NPV]) || !isfinite(out->metric[PB_M_PEAK_BURN]) ||
+    out->nonfinite = (acc >> 63) || !isfinite(out->metric[PB_M_NPV]) || !isfinite(out->metric[PB_M_PEAK_BURN]) ||
                      !isfinite(out->metric[PB_M_UNDERSTATED]);
 #undef SER
 }
