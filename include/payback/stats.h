@@ -79,7 +79,8 @@ void pb_wilson(int64_t k, int64_t n, double *lo, double *hi);
  * A pb_acc takes paths one at a time and keeps, for every series-year and
  * metric ("cell"), memory that does not grow with the number of paths:
  *  - sums of x and x^2, made exact: the paths of a block are summed in
- *    double in path order (pb_acc_flush ends a block), and each block's
+ *    double in a fixed order (four interleaved partial sums over the
+ *    block's paths; pb_acc_flush ends a block), and each block's
  *    sums are added exactly into GMP integers (x scaled by 2^1126, so that
  *    every double is an integer).  Exact sums add in any order, so threads,
  *    ranks and parts merge to the same bits;
