@@ -69,8 +69,7 @@ static bool parse_u64(const char *s, unsigned long long *v)
 
 typedef struct {
     const char *scenario, *output;
-    char **sets;
-    int n_sets;
+    int n_sets;           /* --set arguments, in the caller's array */
     long long paths;       /* -1: the scenario's */
     unsigned long long seed;
     bool have_seed, deterministic, quiet, progress;
@@ -205,7 +204,6 @@ static int cmd_run(int argc, char **argv)
     run_opts o = {.paths = -1};
     char **sets = calloc((size_t)argc + 1, sizeof *sets);
     if (!sets) { pb_raise(PB_ENOMEM, NULL, "out of memory"); return 1; }
-    o.sets = sets;
     int c, rc = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:s:o:t:", longopts, NULL)) != -1) {

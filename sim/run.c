@@ -328,7 +328,6 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     res->seconds = now() - t0;
     res->threads = T;
     res->ranks = ranks;
-    res->stats_bytes = pb_acc_bytes(acc[0]);
     const double t_merge = now();
     st = pb_par_agree(pb_par_reduce(merge_packed, pack_acc, acc[0], &res->bytes_sent));
     res->merge_seconds = now() - t_merge;

@@ -27,7 +27,7 @@
 
 typedef struct {
     int first, last;  /* node ids copied in from --set number `set` (1-based) */
-    int set, col_offset;
+    int set;            /* --set:N: marks of these nodes hold the column in the argument */
 } override_range;
 
 typedef struct {
@@ -59,7 +59,7 @@ static pb_loc loc_of(ctx *c, yaml_node_t *n)
         if (id >= c->ranges[i].first && id <= c->ranges[i].last) {
             at.file = SET_FILE;
             at.line = c->ranges[i].set;
-            at.col = c->ranges[i].col_offset + (int)n->start_mark.column + 1;
+            at.col = (int)n->start_mark.column + 1;
             return at;
         }
     at.line = (int)n->start_mark.line + 1;
@@ -1279,7 +1279,6 @@ static pb_status apply_override(ctx *c, int set, const char *arg)
     override_range *range = &c->ranges[c->n_ranges];
     range->first = (int)(c->doc.nodes.top - c->doc.nodes.start) + 1;
     range->set = set;
-    range->col_offset = 0;
 
     int cur = 1; /* the root node */
     size_t pos = 0;

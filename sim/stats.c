@@ -495,8 +495,8 @@ static bool store_cover(store *st, int32_t lo, int32_t hi)
 {
     if (st->n && lo >= st->lo && hi <= st->lo + st->n) return true;
     int32_t nlo = st->n ? (lo < st->lo ? lo : st->lo) : lo, nhi = st->n ? (hi > st->lo + st->n ? hi : st->lo + st->n) : hi;
-    /* Grow by at least a quarter of the current size, so that a slowly
-     * widening range costs few copies. */
+    /* Grow by a power of two's worth of buckets beyond what is needed, so
+     * that a slowly widening range costs few copies. */
     int32_t slack = SKETCH_SUB; /* one power of two */
     if (nlo < (st->n ? st->lo : lo)) nlo = nlo - slack < 0 ? 0 : nlo - slack;
     if (nhi > (st->n ? st->lo + st->n : hi)) nhi += slack;
@@ -708,18 +708,6 @@ pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
                        : pb_raise(PB_ENOMEM, NULL, "out of memory merging statistics");
     }
     return into->failed ? pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches") : PB_OK;
-}
-
-size_t pb_acc_bytes(const pb_acc *a)
-{
-    size_t b = sizeof *a + (size_t)a->n_cells * (sizeof(cell) + a->stride * sizeof(double));
-    for (int k = 0; k < a->n_cells; k++) {
-        const cell *c = &a->cells[k];
-        b += ((size_t)c->neg.n + (size_t)c->pos.n) * (sizeof(uint64_t) + sizeof(uint16_t));
-        if (c->neg.coarse) b += 2 * SKETCH_OCTAVES * sizeof(uint64_t);
-        b += (mpz_size(c->s1) + mpz_size(c->s2)) * sizeof(mp_limb_t);
-    }
-    return b;
 }
 
 /* An exact integer (times 2^-shift) as a double. */

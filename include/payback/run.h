@@ -43,7 +43,6 @@ typedef struct {
     pb_path_set edges;      /* rank 0: the paths of blocks the range covers only in part */
     int threads, ranks;
     double seconds;         /* wall time of the kernel on this rank */
-    size_t stats_bytes;     /* memory of one accumulator */
     uint64_t bytes_sent;    /* this rank's bytes in the merge of statistics */
     double merge_seconds;   /* wall time of the merge across ranks, on this rank */
 } pb_run_result;

@@ -135,7 +135,5 @@ pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *s
 /* A new, empty accumulator with the sketch windows of model. */
 pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths);
 
-/* Bytes held (sketches and exact sums), for the benchmarks. */
-size_t pb_acc_bytes(const pb_acc *a);
 
 #endif
