@@ -250,6 +250,15 @@ void pb_param_prepare(pb_param *p)
     p->prepared = true;
 }
 
+/* The shape constants of a lognormal (mu_ln, sigma_ln) or PERT (alpha,
+ * beta) law: from pb_param_prepare when it ran, else computed here. */
+static void shape(const pb_param *p, double *a, double *b)
+{
+    if (p->prepared) { *a = p->aux[0]; *b = p->aux[1]; }
+    else if (p->dist == PB_DIST_LOGNORMAL) pb_lognormal_params(p->v[0], p->v[1], a, b);
+    else pb_pert_shape(p, a, b);
+}
+
 double pb_param_sample(const pb_param *p, gsl_rng *r)
 {
     const double *v = p->v;
@@ -262,14 +271,12 @@ double pb_param_sample(const pb_param *p, gsl_rng *r)
         return truncnormal_quantile(v, pb_uniform53(r));
     case PB_DIST_LOGNORMAL:
         if (v[1] == 0) return v[0];
-        if (p->prepared) { a = p->aux[0]; b = p->aux[1]; }
-        else pb_lognormal_params(v[0], v[1], &a, &b);
+        shape(p, &a, &b);
         return exp(a + b * gsl_ran_gaussian_ziggurat(r, 1.0));
     case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * pb_uniform53(r);
     case PB_DIST_TRIANGULAR: return triangular_quantile(v, pb_uniform53(r));
     case PB_DIST_PERT:
-        if (p->prepared) { a = p->aux[0]; b = p->aux[1]; }
-        else pb_pert_shape(p, &a, &b);
+        shape(p, &a, &b);
         return v[0] + (v[2] - v[0]) * gsl_ran_beta(r, a, b);
     case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_ran_beta(r, v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_ran_gamma(r, v[0], v[1]);
@@ -290,12 +297,12 @@ double pb_param_quantile(const pb_param *p, double u)
         return truncnormal_quantile(v, u);
     case PB_DIST_LOGNORMAL:
         if (v[1] == 0) return v[0];
-        pb_lognormal_params(v[0], v[1], &a, &b);
+        shape(p, &a, &b);
         return gsl_cdf_lognormal_Pinv(u, a, b);
     case PB_DIST_UNIFORM: return v[0] + (v[1] - v[0]) * u;
     case PB_DIST_TRIANGULAR: return triangular_quantile(v, u);
     case PB_DIST_PERT:
-        pb_pert_shape(p, &a, &b);
+        shape(p, &a, &b);
         return v[0] + (v[2] - v[0]) * gsl_cdf_beta_Pinv(u, a, b);
     case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_cdf_beta_Pinv(u, v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_cdf_gamma_Pinv(u, v[0], v[1]);
@@ -317,7 +324,7 @@ double pb_param_cdf(const pb_param *p, double x)
         return (gsl_cdf_ugaussian_P(z) - gsl_cdf_ugaussian_P(alpha)) / normal_mass(alpha, beta);
     }
     case PB_DIST_LOGNORMAL:
-        pb_lognormal_params(v[0], v[1], &a, &b);
+        shape(p, &a, &b);
         return gsl_cdf_lognormal_P(x, a, b);
     case PB_DIST_UNIFORM: return x <= v[0] ? 0 : x >= v[1] ? 1 : (x - v[0]) / (v[1] - v[0]);
     case PB_DIST_TRIANGULAR: {
@@ -327,7 +334,7 @@ double pb_param_cdf(const pb_param *p, double x)
         return x <= c ? (x - lo) * (x - lo) / ((hi - lo) * (c - lo)) : 1 - (hi - x) * (hi - x) / ((hi - lo) * (hi - c));
     }
     case PB_DIST_PERT:
-        pb_pert_shape(p, &a, &b);
+        shape(p, &a, &b);
         return gsl_cdf_beta_P((x - v[0]) / (v[2] - v[0]), a, b);
     case PB_DIST_BETA: return gsl_cdf_beta_P((x - v[2]) / (v[3] - v[2]), v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_cdf_gamma_P(x, v[0], v[1]);
@@ -364,7 +371,7 @@ void pb_param_moments(const pb_param *p, double *mean, double *var)
         *var = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - v[0] * v[1] - v[0] * v[2] - v[1] * v[2]) / 18;
         return;
     case PB_DIST_PERT:
-        pb_pert_shape(p, &a, &b);
+        shape(p, &a, &b);
         r = v[2] - v[0];
         *mean = (v[0] + 4 * v[1] + v[2]) / 6;
         *var = r * r * a * b / ((a + b) * (a + b) * (a + b + 1));
