@@ -242,10 +242,11 @@ static void test_case7_irr(void **state)
     assert_int_equal(pb_irr(one, 2, ws, &rate), PB_IRR_ONE);
     assert_close(rate, 0.10, 1e-10);
     /* Several sign changes but one root in the scan: -100, 50, -10, 100
-     * (Descartes allows three; NPV is monotone here).  Root by bisection
-     * to 1e-12 in a hand check: 0.1598... verified by NPV = 0 below. */
+     * (Descartes allows three).  The root, by scipy.optimize.brentq to
+     * 1e-14: 0.158622126100923; and NPV = 0 there. */
     const double three[4] = {-100, 50, -10, 100};
     assert_int_equal(pb_irr(three, 4, ws, &rate), PB_IRR_ONE);
+    assert_close(rate, 0.158622126100923, 1e-9);
     double v = 1 / (1 + rate), npv = -100 + 50 * v - 10 * v * v + 100 * v * v * v;
     assert_close(npv, 0, 1e-7);
     pb_path_ws_free(ws);
