@@ -10,16 +10,19 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
-static const char *const dist_names[PB_N_DIST] = {
-    "fixed", "normal", "lognormal", "uniform", "triangular", "pert", "beta", "gamma", "discrete"};
+const pb_dist_info pb_dist_table[PB_N_DIST] = {
+#define ROW_(id, name, n_req, k0, k1, k2, k3) [PB_DIST_##id] = {name, n_req, {k0, k1, k2, k3}},
+    PB_DISTRIBUTIONS(ROW_)
+#undef ROW_
+};
 
-const char *pb_dist_name(pb_dist d) { return d < PB_N_DIST ? dist_names[d] : "?"; }
+const char *pb_dist_name(pb_dist d) { return (unsigned)d < PB_N_DIST ? pb_dist_table[d].name : "?"; }
 
 pb_dist pb_dist_from_name(const char *name)
 {
     for (int d = 0; d < PB_N_DIST; d++)
-        if (strcmp(name, dist_names[d]) == 0) return (pb_dist)d;
-    return PB_N_DIST;
+        if (strcmp(name, pb_dist_table[d].name) == 0) return (pb_dist)d;
+    return (pb_dist)PB_N_DIST;
 }
 
 pb_param pb_param_fixed(double x)
@@ -63,14 +66,15 @@ double pb_param_mean(const pb_param *p)
             if (p->p[i] > p->p[best]) best = i;
         return p->values[best];
     }
-    default: return NAN;
     }
+    return NAN; /* not reached: every law returns above */
 }
 
 void pb_param_support(const pb_param *p, double *lo, double *hi, bool *lo_open, bool *hi_open)
 {
     const double *v = p->v;
     *lo_open = *hi_open = false;
+    *lo = *hi = NAN;
     switch (p->dist) {
     case PB_DIST_FIXED: *lo = *hi = v[0]; return;
     case PB_DIST_NORMAL:
@@ -94,7 +98,6 @@ void pb_param_support(const pb_param *p, double *lo, double *hi, bool *lo_open, 
             if (p->values[i] > *hi) *hi = p->values[i];
         }
         return;
-    default: *lo = *hi = NAN; return;
     }
     if (isinf(*lo)) *lo_open = true;
     if (isinf(*hi)) *hi_open = true;
@@ -146,8 +149,8 @@ bool pb_param_check(const pb_param *p, char *msg, int len)
         if (!(fabs(sum - 1) <= 1e-9)) FAIL("found p summing to %.10g in %s; expected p to sum to 1", sum, law);
         return true;
     }
-    default: FAIL("found an unknown distribution; expected one of model.md §2");
     }
+    FAIL("found an unknown distribution; expected one of model.md §2");
 #undef FAIL
 }
 
@@ -181,7 +184,6 @@ void pb_param_describe(const pb_param *p, char *buf, int len)
     case PB_DIST_BETA: snprintf(buf, n, "beta(a %g, b %g, min %g, max %g)", v[0], v[1], v[2], v[3]); break;
     case PB_DIST_GAMMA: snprintf(buf, n, "gamma(shape %g, scale %g)", v[0], v[1]); break;
     case PB_DIST_DISCRETE: snprintf(buf, n, "discrete(%d values)", p->n); break;
-    default: snprintf(buf, n, "?"); break;
     }
 }
 
@@ -281,8 +283,8 @@ double pb_param_sample(const pb_param *p, gsl_rng *r)
     case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_ran_beta(r, v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_ran_gamma(r, v[0], v[1]);
     case PB_DIST_DISCRETE: return discrete_quantile(p, pb_uniform53(r));
-    default: return NAN;
     }
+    return NAN; /* not reached: every law returns above */
 }
 
 double pb_param_quantile(const pb_param *p, double u)
@@ -307,8 +309,8 @@ double pb_param_quantile(const pb_param *p, double u)
     case PB_DIST_BETA: return v[2] + (v[3] - v[2]) * gsl_cdf_beta_Pinv(u, v[0], v[1]);
     case PB_DIST_GAMMA: return gsl_cdf_gamma_Pinv(u, v[0], v[1]);
     case PB_DIST_DISCRETE: return discrete_quantile(p, u);
-    default: return NAN;
     }
+    return NAN; /* not reached: every law returns above */
 }
 
 double pb_param_cdf(const pb_param *p, double x)
@@ -344,14 +346,15 @@ double pb_param_cdf(const pb_param *p, double x)
             if (p->values[i] <= x) cum += p->p[i];
         return cum;
     }
-    default: return NAN;
     }
+    return NAN; /* not reached: every law returns above */
 }
 
 void pb_param_moments(const pb_param *p, double *mean, double *var)
 {
     const double *v = p->v;
     double a, b, r;
+    *mean = *var = NAN;
     switch (p->dist) {
     case PB_DIST_FIXED: *mean = v[0]; *var = 0; return;
     case PB_DIST_NORMAL: {
@@ -389,6 +392,5 @@ void pb_param_moments(const pb_param *p, double *mean, double *var)
         *var = m2 - m * m;
         return;
     }
-    default: *mean = *var = NAN; return;
     }
 }

@@ -291,24 +291,6 @@ static void parse_map(ctx *c, yaml_node_t *n, const keydef *keys, const char *wh
 /* ------------------------------------------------------------------ */
 /* Parameters: a number or {dist: NAME, ...}                             */
 
-typedef struct {
-    const char *name;
-    const char *keys[5];   /* parameter keys in the order of pb_param.v */
-    int n_required;        /* the first n_required keys are required */
-} dist_spec;
-
-static const dist_spec dist_specs[PB_N_DIST] = {
-    [PB_DIST_FIXED] = {"fixed", {"value"}, 1},
-    [PB_DIST_NORMAL] = {"normal", {"mean", "sd", "min", "max"}, 2},
-    [PB_DIST_LOGNORMAL] = {"lognormal", {"mean", "sd"}, 2},
-    [PB_DIST_UNIFORM] = {"uniform", {"min", "max"}, 2},
-    [PB_DIST_TRIANGULAR] = {"triangular", {"min", "mode", "max"}, 3},
-    [PB_DIST_PERT] = {"pert", {"min", "mode", "max"}, 3},
-    [PB_DIST_BETA] = {"beta", {"a", "b", "min", "max"}, 2},
-    [PB_DIST_GAMMA] = {"gamma", {"shape", "scale"}, 2},
-    [PB_DIST_DISCRETE] = {"discrete", {"values", "p"}, 2},
-};
-
 static int number_list(ctx *c, yaml_node_t *n, double *out, int cap, const char *what)
 {
     char buf[96];
@@ -368,14 +350,14 @@ static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_ye
         return;
     }
     const char *dname = scalar(dn);
-    p.dist = dname ? pb_dist_from_name(dname) : PB_N_DIST;
-    if (p.dist == PB_N_DIST) {
+    p.dist = dname ? pb_dist_from_name(dname) : (pb_dist)PB_N_DIST;
+    if ((int)p.dist == PB_N_DIST) {
         ERR(c, dn, "found distribution %s; expected one of fixed, normal, lognormal, uniform, "
                    "triangular, pert, beta, gamma, discrete", found(dn, buf, sizeof buf));
         return;
     }
-    const dist_spec *spec = &dist_specs[p.dist];
-    bool given[5] = {false}, ok = true;
+    const pb_dist_info *spec = &pb_dist_table[p.dist];
+    bool given[4] = {false}, ok = true;
     /* Optional bounds: normal unbounded, beta on [0, 1]. */
     if (p.dist == PB_DIST_NORMAL) { p.v[2] = -INFINITY; p.v[3] = INFINITY; }
     if (p.dist == PB_DIST_BETA) { p.v[2] = 0; p.v[3] = 1; }
@@ -397,11 +379,11 @@ static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_ye
             continue;
         }
         int idx = -1;
-        for (int i = 0; i < 5 && spec->keys[i]; i++)
+        for (int i = 0; i < 4 && spec->keys[i]; i++)
             if (strcmp(spec->keys[i], ks) == 0) idx = i;
         if (idx < 0) {
             char list[160] = "dist";
-            for (int i = 0; i < 5 && spec->keys[i]; i++) {
+            for (int i = 0; i < 4 && spec->keys[i]; i++) {
                 strcat(list, ", ");
                 strcat(list, spec->keys[i]);
             }

@@ -12,18 +12,43 @@
 
 #include "payback/error.h"
 
+/* The distributions, one row each (model.md §2): the enum constant, the name
+ * in scenario files, how many of its keys are required, and its keys in the
+ * order of pb_param.v (a discrete law keeps `values` and `p` in their own
+ * arrays).  Everything that lists distributions is generated from this
+ * table; the functions that treat each law (mean, support, check, sample,
+ * quantile, CDF, moments, describe) switch over pb_dist without a default,
+ * so that the compiler (-Werror=switch) names a law one of them forgot. */
+#define PB_DISTRIBUTIONS(X)                                                        \
+    X(FIXED, "fixed", 1, "value", NULL, NULL, NULL)                                \
+    X(NORMAL, "normal", 2, "mean", "sd", "min", "max")     /* min/max: -inf/+inf */ \
+    X(LOGNORMAL, "lognormal", 2, "mean", "sd", NULL, NULL) /* of the variable, not its log */ \
+    X(UNIFORM, "uniform", 2, "min", "max", NULL, NULL)                             \
+    X(TRIANGULAR, "triangular", 3, "min", "mode", "max", NULL)                     \
+    X(PERT, "pert", 3, "min", "mode", "max", NULL)         /* Beta-PERT, lambda = 4 */ \
+    X(BETA, "beta", 2, "a", "b", "min", "max")             /* min/max: 0/1 */      \
+    X(GAMMA, "gamma", 2, "shape", "scale", NULL, NULL)                             \
+    X(DISCRETE, "discrete", 2, "values", "p", NULL, NULL)
+
 typedef enum {
-    PB_DIST_FIXED = 0,
-    PB_DIST_NORMAL,     /* v = mean, sd, min, max (min/max = -inf/+inf if absent) */
-    PB_DIST_LOGNORMAL,  /* v = mean, sd of the variable itself (not of its log) */
-    PB_DIST_UNIFORM,    /* v = min, max */
-    PB_DIST_TRIANGULAR, /* v = min, mode, max */
-    PB_DIST_PERT,       /* v = min, mode, max; Beta-PERT with lambda = 4 */
-    PB_DIST_BETA,       /* v = a, b, min (0), max (1) */
-    PB_DIST_GAMMA,      /* v = shape, scale */
-    PB_DIST_DISCRETE,   /* values[n], p[n] */
-    PB_N_DIST
+#define PB_DIST_ENUM_(id, ...) PB_DIST_##id,
+    PB_DISTRIBUTIONS(PB_DIST_ENUM_)
+#undef PB_DIST_ENUM_
 } pb_dist;
+
+/* The number of distributions: not a pb_dist, so that a switch over pb_dist
+ * needs no case for it. */
+#define PB_DIST_COUNT_(...) +1
+enum { PB_N_DIST = 0 PB_DISTRIBUTIONS(PB_DIST_COUNT_) };
+#undef PB_DIST_COUNT_
+
+/* One distribution's row of PB_DISTRIBUTIONS. */
+typedef struct {
+    const char *name;
+    int n_required;          /* the first n_required keys are required */
+    const char *keys[4];     /* in the order of pb_param.v; NULL after the last */
+} pb_dist_info;
+extern const pb_dist_info pb_dist_table[PB_N_DIST];
 
 #define PB_MAX_DISCRETE 64
 
