@@ -9,66 +9,43 @@ static inline __attribute__((always_inline)) double value(pb_value_fn fn, void *
     return year_valued ? pb_round_year(x) : x;
 }
 
-/* The body of pb_path_in_fill, inlined where it is called with a known
- * value function (pb_draw_path's replay), so that the ~100 calls a path
- * makes are not indirect. */
+/* The body of pb_path_in_fill, generated from param_table.h, and inlined
+ * where it is called with a known value function (pb_draw_path's replay),
+ * so that the ~100 calls a path makes are not indirect. */
 static inline __attribute__((always_inline)) void fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void *ctx)
 {
     const int H = sc->n_years;
-#define V(p) value(fn, ctx, &(p), -1, false)
     in->start = sc->start;
     in->n_years = H;
-    in->r = V(sc->discount_rate);
-    in->s_i = V(sc->infra_share);
     in->n_committed = sc->n_committed;
-    for (int t = 0; t < sc->n_committed; t++) in->committed[t] = V(sc->committed[t]);
-    for (int t = 0; t < H; t++) in->X[t] = value(fn, ctx, &sc->execution, t, false);
-    in->s_c = V(sc->compute_share);
     in->after = sc->after;
-    in->after_value = sc->after == PB_AFTER_GROWTH || sc->after == PB_AFTER_INTENSITY ? V(sc->after_value) : 0;
     in->discipline = sc->has_discipline;
-    in->coverage = sc->has_discipline ? V(sc->coverage) : 0;
-    in->cut = sc->has_discipline ? V(sc->cut) : 0;
-    in->L_p = V(sc->physical_life);
-    in->L_a = V(sc->accounting_life);
-    in->L_f = V(sc->facility_life);
     in->n_gen = sc->n_generations;
-    for (int g = 0; g < sc->n_generations; g++) {
-        in->gen_year[g] = value(fn, ctx, &sc->gen[g].year, -1, true);
-        in->gen_cost[g] = V(sc->gen[g].cost);
-        in->gen_opex[g] = V(sc->gen[g].opex);
-    }
-    in->phi_f = V(sc->facility_rate);
     in->process = sc->process;
-    if (sc->process == PB_PROCESS_GROWTH) {
-        in->base = V(sc->base);
-        in->g_init = V(sc->g_initial);
-        in->g_bar = V(sc->g_long_run);
-        in->phi = V(sc->g_persistence);
-        in->sigma = V(sc->g_volatility);
-        in->market = in->speed = in->midpoint = 0;
-    } else {
-        in->market = V(sc->l_market);
-        in->speed = V(sc->l_speed);
-        in->midpoint = V(sc->l_midpoint);
-        in->phi = V(sc->l_persistence);
-        in->sigma = V(sc->l_volatility);
-        in->base = in->g_init = in->g_bar = 0;
-    }
     in->regime = sc->has_regime;
-    in->p_bust = sc->has_regime ? V(sc->p_bust) : 0;
-    in->p_recover = sc->has_regime ? V(sc->p_recover) : 0;
-    in->bust_shift = sc->has_regime ? V(sc->bust_shift) : 0;
-    for (int t = 0; t < H; t++) in->chi[t] = value(fn, ctx, &sc->circular_share, t, false);
-    in->kappa = V(sc->bain_ratio);
-    in->r_j = V(sc->jpm_return);
-    in->mu = V(sc->jpm_margin);
-    in->jpm_from = value(fn, ctx, &sc->jpm_from, -1, true);
-    in->jpm_through = value(fn, ctx, &sc->jpm_through, -1, true);
-    in->s_gpu = V(sc->seq_gpu_share);
-    in->gm = V(sc->seq_gross_margin);
     in->depreciation = sc->full_cost_depreciation;
-#undef V
+    /* A parameter the scenario's settings do not use leaves its member 0;
+     * rows that exclude each other (growth and logistic persistence) share
+     * one member, so every member is cleared before any is set. */
+#define ZERO_(field, path, member, ...) in->member = 0;
+#define ZERO_Y_(...)
+    PB_PARAMETERS(ZERO_, ZERO_Y_)
+#define SET_(field, path, member, def, dom, flags, when) \
+    if (pb_param_used(sc, PB_WHEN_##when)) in->member = value(fn, ctx, &sc->field, -1, ((flags) & PB_PF_YEAR) != 0);
+#define SET_Y_(field, path, member, def, dom, flags, when)                                                     \
+    for (int t = 0; t < H; t++)                                                                                \
+        in->member[t] = pb_param_used(sc, PB_WHEN_##when) ? value(fn, ctx, &sc->field, t, ((flags) & PB_PF_YEAR) != 0) : 0;
+    PB_PARAMETERS(SET_, SET_Y_)
+    for (int t = 0; t < sc->n_committed; t++) in->committed[t] = value(fn, ctx, &sc->committed[t], -1, false);
+    for (int g = 0; g < sc->n_generations; g++) {
+#define GEN_(field, member, dom, flags) in->member[g] = value(fn, ctx, &sc->gen[g].field, -1, ((flags) & PB_PF_YEAR) != 0);
+        PB_GENERATION_PARAMETERS(GEN_)
+    }
+#undef ZERO_
+#undef ZERO_Y_
+#undef SET_
+#undef SET_Y_
+#undef GEN_
 }
 
 void pb_path_in_fill(const pb_scenario *sc, pb_path_in *in, pb_value_fn fn, void *ctx) { fill(sc, in, fn, ctx); }
@@ -135,6 +112,7 @@ typedef struct {
     const pb_param_ref *refs;
     int n_refs;
     bool overflow;
+    const pb_param *unregistered; /* a value asked for a parameter the registry does not hold */
 } recorder;
 
 static double record_call(void *ctx, const pb_param *p, int t)
@@ -146,9 +124,12 @@ static double record_call(void *ctx, const pb_param *p, int t)
     while (k < s->n_slots && !(s->slots[k].p == p && s->slots[k].year == year)) k++;
     if (k == s->n_slots) {
         if (k >= MAX_SLOTS) { rc->overflow = true; return 0; }
-        const char *path = "?";
-        for (int i = 0; i < rc->n_refs; i++)
+        const char *path = NULL;
+        for (int i = 0; i < rc->n_refs && !path; i++)
             if (rc->refs[i].param == p) path = rc->refs[i].path;
+        /* Without a path there is no stream of its own: refuse, rather than
+         * let two parameters share one and draw the same numbers. */
+        if (!path) { rc->unregistered = p; return 0; }
         s->slots[k] = (slot){p, pb_stream_id(path), year, -1};
         s->n_slots++;
     }
@@ -169,13 +150,14 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc)
     }
     s->sc = sc;
     int n = pb_scenario_params((pb_scenario *)sc, refs, PB_MAX_PARAMS);
-    recorder rc = {s, refs, n, false};
-    pb_path_in_fill(sc, scratch, record_call, &rc);
+    recorder rc = {s, refs, n, false, NULL};
+    if (n >= 0) pb_path_in_fill(sc, scratch, record_call, &rc);
     free(scratch);
-    if (rc.overflow) {
+    if (n < 0 || rc.overflow || rc.unregistered) {
         free(refs);
         free(s);
-        pb_raise(PB_EINTERNAL, NULL, "the scenario has more parameter values than the sampler holds");
+        if (rc.overflow) pb_raise(PB_EINTERNAL, NULL, "the scenario has more parameter values than the sampler holds");
+        if (rc.unregistered) pb_raise(PB_EINTERNAL, NULL, "a path draws a parameter that has no dotted path (param_table.h)");
         return NULL;
     }
     s->shock_stream = pb_stream_id(PB_STREAM_SHOCK);

@@ -25,6 +25,17 @@ pb_dist pb_dist_from_name(const char *name)
     return (pb_dist)PB_N_DIST;
 }
 
+static const pb_domain domain_table[PB_N_DOM] = {
+#define ROW_(id, lo, hi, lo_open, hi_open, text) [PB_DOM_##id] = {lo, hi, lo_open, hi_open, text},
+    PB_DOMAINS(ROW_)
+#undef ROW_
+};
+
+const pb_domain *pb_domain_of(pb_domain_id id)
+{
+    return id > PB_DOM_NONE && id < PB_N_DOM ? &domain_table[id] : NULL;
+}
+
 pb_param pb_param_fixed(double x)
 {
     pb_param p;

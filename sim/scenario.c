@@ -19,7 +19,6 @@
 #include <gsl/gsl_matrix.h>
 #include <yaml.h>
 
-#define MAX_PARAMS 640
 #define MAX_OVERRIDES 256
 
 /* ------------------------------------------------------------------ */
@@ -37,7 +36,7 @@ typedef struct {
     override_range ranges[MAX_OVERRIDES];
     int n_ranges;
     pb_scenario *sc;
-    pb_loc growth_loc, logistic_loc, base_loc, revenue_loc, jpm_loc;
+    pb_loc growth_loc, logistic_loc, revenue_loc, jpm_loc;
     bool has_growth_block, has_logistic_block;
     int committed_year[PB_MAX_YEARS];      /* the year keys of capex.committed, in file order */
     pb_loc committed_loc[PB_MAX_YEARS];    /* where each year key was written */
@@ -180,14 +179,13 @@ static bool get_int(ctx *c, yaml_node_t *n, long long *v, long long lo, long lon
 /* ------------------------------------------------------------------ */
 /* Mappings: duplicate keys, key tables                                 */
 
+/* A key of a block that is not a parameter of param_table.h (a block, a
+ * list, a name, a policy): read by its own function. */
 typedef struct keydef keydef;
 typedef void (*key_fn)(ctx *c, yaml_node_t *val, yaml_node_t *key);
-enum { K_PARAM, K_PARAM_PER_YEAR, K_FN };
 struct keydef {
     const char *key;
-    int kind;
-    size_t off;    /* K_PARAM*: offset of the pb_param in pb_scenario */
-    key_fn fn;     /* K_FN */
+    key_fn fn;
     bool required;
 };
 
@@ -240,22 +238,52 @@ static bool is_duplicate_key(ctx *c, yaml_node_t *map, yaml_node_pair_t *p)
     return false;
 }
 
-static void key_list(const keydef *keys, char *buf, size_t len)
+/* The parameter rows of param_table.h whose path is `block`.KEY. */
+static bool row_in_block(const pb_param_row *r, const char *block)
+{
+    size_t nb = strlen(block);
+    return strncmp(r->path, block, nb) == 0 && r->path[nb] == '.' && !strchr(r->path + nb + 1, '.');
+}
+
+/* Appends ", k" (or "k" first) to buf; false when it is full. */
+static bool append_key(char *buf, size_t len, size_t *used, const char *k)
+{
+    int w = snprintf(buf + *used, len - *used, "%s%s", *used ? ", " : "", k);
+    if (w < 0 || (size_t)w >= len - *used) return false;
+    *used += (size_t)w;
+    return true;
+}
+
+/* "k1, k2, ...": the block's own keys, then its parameters. */
+static void key_list(const keydef *keys, const char *block, bool required_only, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = 0;
-    for (const keydef *k = keys; k->key; k++) {
-        int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", k->key);
-        if (w < 0 || (size_t)w >= len - used) break;
-        used += (size_t)w;
+    for (const keydef *k = keys; k && k->key; k++)
+        if ((!required_only || k->required) && !append_key(buf, len, &used, k->key)) return;
+    for (int i = 0; i < PB_N_PARAM_ROWS; i++) {
+        const pb_param_row *r = &pb_param_rows[i];
+        if (row_in_block(r, block) && (!required_only || (r->flags & PB_PF_REQUIRED)) &&
+            !append_key(buf, len, &used, strrchr(r->path, '.') + 1))
+            return;
     }
 }
 
 static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_year, const char *path);
 
-/* Dispatches every key of mapping n through the table; unknown keys and
- * missing required keys are errors.  `where` names the block in messages. */
-static void parse_map(ctx *c, yaml_node_t *n, const keydef *keys, const char *where)
+/* Reads parameter row r from value node v (key node k). */
+static void parse_row(ctx *c, const pb_param_row *r, yaml_node_t *v, yaml_node_t *k)
+{
+    pb_param *p = pb_row_param(c->sc, r);
+    parse_param(c, v, p, r->per_year_ok, r->path);
+    p->key_loc = loc_of(c, k);
+}
+
+/* Dispatches every key of mapping n: the block's own keys through `keys`
+ * (may be NULL), its parameters through param_table.h.  Unknown keys and
+ * missing required keys are errors.  `block` is the dotted path of the
+ * mapping ("" for the top level); `where` names it in messages. */
+static void parse_block(ctx *c, yaml_node_t *n, const keydef *keys, const char *block, const char *where)
 {
     char what[128];
     snprintf(what, sizeof what, "a mapping for %s", where);
@@ -265,28 +293,31 @@ static void parse_map(ctx *c, yaml_node_t *n, const keydef *keys, const char *wh
         const char *ks = scalar(k);
         if (!ks || is_duplicate_key(c, n, p)) continue; /* already reported */
         const keydef *d = keys;
-        while (d->key && strcmp(d->key, ks) != 0) d++;
-        if (!d->key) {
+        while (d && d->key && strcmp(d->key, ks) != 0) d++;
+        const pb_param_row *r = d && d->key ? NULL : pb_param_row_find(block, ks);
+        if (d && d->key) d->fn(c, v, k);
+        else if (r) parse_row(c, r, v, k);
+        else {
             char list[400];
-            key_list(keys, list, sizeof list);
+            key_list(keys, block, false, list, sizeof list);
             ERR(c, k, "found unknown key '%s' in %s; expected one of: %s", ks, where, list);
-            continue;
-        }
-        if (d->kind == K_FN) {
-            d->fn(c, v, k);
-        } else {
-            char path[160];
-            snprintf(path, sizeof path, "%s.%s", where, ks);
-            parse_param(c, v, (pb_param *)((char *)c->sc + d->off), d->kind == K_PARAM_PER_YEAR, path);
         }
     }
-    char need[160] = "";
-    for (const keydef *d = keys; d->key; d++)
-        if (d->required) snprintf(need + strlen(need), sizeof need - strlen(need), "%s%s", need[0] ? ", " : "", d->key);
-    for (const keydef *d = keys; d->key; d++)
+    char need[160];
+    key_list(keys, block, true, need, sizeof need);
+    for (const keydef *d = keys; d && d->key; d++)
         if (d->required && !map_get(c, n, d->key))
             ERR(c, n, "found no key '%s' in %s; expected the required keys %s", d->key, where, need);
+    for (int i = 0; i < PB_N_PARAM_ROWS; i++) {
+        const pb_param_row *r = &pb_param_rows[i];
+        const char *key = strrchr(r->path, '.') + 1;
+        if ((r->flags & PB_PF_REQUIRED) && row_in_block(r, block) && !map_get(c, n, key))
+            ERR(c, n, "found no key '%s' in %s; expected the required keys %s", key, where, need);
+    }
 }
+
+/* A block whose dotted path is also its name in messages. */
+static void parse_map(ctx *c, yaml_node_t *n, const keydef *keys, const char *block) { parse_block(c, n, keys, block, block); }
 
 /* ------------------------------------------------------------------ */
 /* Parameters: a number or {dist: NAME, ...}                             */
@@ -372,8 +403,12 @@ static void parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_ye
             bool f = s && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"));
             if (!t && !f) { ERR(c, v, "found %s for per_year; expected true or false", found(v, buf, sizeof buf)); ok = false; }
             else if (t && !allow_per_year) {
-                ERR(c, k, "found per_year: true on %s; expected per_year only on capex.execution "
-                          "and revenue.circular_share", path);
+                char list[160] = "";
+                for (int i = 0; i < PB_N_PARAM_ROWS; i++)
+                    if (pb_param_rows[i].per_year_ok)
+                        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " and " : "",
+                                 pb_param_rows[i].path);
+                ERR(c, k, "found per_year: true on %s; expected per_year only on %s", path, list);
                 ok = false;
             } else p.per_year = t;
             continue;
@@ -479,7 +514,7 @@ static void parse_years_end(ctx *c, yaml_node_t *v, yaml_node_t *k)
     if (get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->end = (int)y;
 }
 static const keydef years_keys[] = {
-    {"start", K_FN, 0, parse_years_start, true}, {"end", K_FN, 0, parse_years_end, true}, {0}};
+    {"start", parse_years_start, true}, {"end", parse_years_end, true}, {0}};
 static void parse_years(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
@@ -513,10 +548,7 @@ static void parse_seed(ctx *c, yaml_node_t *v, yaml_node_t *k)
     ERR(c, v, "found %s for seed; expected an integer from 0 to 18446744073709551615", found(v, buf, sizeof buf));
 }
 
-static const keydef finance_keys[] = {
-    {"discount_rate", K_PARAM, SC(discount_rate), 0, false},
-    {"infra_share", K_PARAM, SC(infra_share), 0, false}, {0}};
-static void parse_finance(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, finance_keys, "finance"); }
+static void parse_finance(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, NULL, "finance"); }
 
 static void parse_committed(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
@@ -567,9 +599,7 @@ static void parse_after(ctx *c, yaml_node_t *v, yaml_node_t *k)
         const char *ks = scalar(kn);
         if (!ks || is_duplicate_key(c, v, p) || !strcmp(ks, "policy")) continue;
         if (want && !strcmp(ks, want)) {
-            char path[64];
-            snprintf(path, sizeof path, "capex.after.%s", want);
-            parse_param(c, node_at(c, p->value), &sc->after_value, false, path);
+            parse_row(c, pb_param_row_find("capex.after", want), node_at(c, p->value), kn);
             have_value = true;
         } else {
             ERR(c, kn, "found key '%s' in capex.after with policy %s; expected %s%s%s", ks, ps,
@@ -579,21 +609,17 @@ static void parse_after(ctx *c, yaml_node_t *v, yaml_node_t *k)
     if (want && !have_value) ERR(c, v, "found no '%s' in capex.after; expected %s with policy %s", want, want, ps);
 }
 
-static const keydef discipline_keys[] = {
-    {"coverage", K_PARAM, SC(coverage), 0, true}, {"cut", K_PARAM, SC(cut), 0, true}, {0}};
 static void parse_discipline(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
     c->sc->has_discipline = true;
-    parse_map(c, v, discipline_keys, "capex.discipline");
+    parse_map(c, v, NULL, "capex.discipline");
 }
 
 static const keydef capex_keys[] = {
-    {"committed", K_FN, 0, parse_committed, true},
-    {"execution", K_PARAM_PER_YEAR, SC(execution), 0, false},
-    {"compute_share", K_PARAM, SC(compute_share), 0, false},
-    {"after", K_FN, 0, parse_after, false},
-    {"discipline", K_FN, 0, parse_discipline, false}, {0}};
+    {"committed", parse_committed, true},
+    {"after", parse_after, false},
+    {"discipline", parse_discipline, false}, {0}};
 static void parse_capex(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, capex_keys, "capex"); }
 
 static void parse_gen_name(ctx *c, yaml_node_t *v, yaml_node_t *k)
@@ -619,12 +645,17 @@ static void gen_param(ctx *c, yaml_node_t *v, pb_param *out, const char *field)
     snprintf(path, sizeof path, "gpu.generations.%s.%s", c->sc->gen[c->gen_index].name[0] ? c->sc->gen[c->gen_index].name : "?", field);
     parse_param(c, v, out, false, path);
 }
-static void parse_gen_year(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; gen_param(c, v, &c->sc->gen[c->gen_index].year, "year"); }
-static void parse_gen_cost(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; gen_param(c, v, &c->sc->gen[c->gen_index].cost, "cost"); }
-static void parse_gen_opex(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; gen_param(c, v, &c->sc->gen[c->gen_index].opex, "opex"); }
+#define GEN_FN_(field, ...) \
+    static void parse_gen_##field(ctx *c, yaml_node_t *v, yaml_node_t *k) \
+    { (void)k; gen_param(c, v, &c->sc->gen[c->gen_index].field, #field); }
+PB_GENERATION_PARAMETERS(GEN_FN_)
+#undef GEN_FN_
 static const keydef gen_keys[] = {
-    {"name", K_FN, 0, parse_gen_name, true}, {"year", K_FN, 0, parse_gen_year, true},
-    {"cost", K_FN, 0, parse_gen_cost, true}, {"opex", K_FN, 0, parse_gen_opex, true}, {0}};
+    {"name", parse_gen_name, true},
+#define GEN_KEY_(field, ...) {#field, parse_gen_##field, true},
+    PB_GENERATION_PARAMETERS(GEN_KEY_)
+#undef GEN_KEY_
+    {0}};
 
 static void parse_generations(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
@@ -646,9 +677,9 @@ static void parse_generations(ctx *c, yaml_node_t *v, yaml_node_t *k)
         pb_generation *g = &sc->gen[c->gen_index];
         memset(g, 0, sizeof *g);
         pb_loc none = {0};
-        mark_invalid(&g->year, none);   /* missing keys are reported by parse_map */
-        mark_invalid(&g->cost, none);
-        mark_invalid(&g->opex, none);
+#define INVALID_(field, ...) mark_invalid(&g->field, none); /* missing keys are reported by parse_map */
+        PB_GENERATION_PARAMETERS(INVALID_)
+#undef INVALID_
         /* Read the name first so that messages about the other keys name it. */
         yaml_node_t *item = node_at(c, *it);
         yaml_node_t *nm = map_get(c, item, "name");
@@ -659,21 +690,11 @@ static void parse_generations(ctx *c, yaml_node_t *v, yaml_node_t *k)
 }
 
 static const keydef gpu_keys[] = {
-    {"physical_life", K_PARAM, SC(physical_life), 0, false},
-    {"accounting_life", K_PARAM, SC(accounting_life), 0, false},
-    {"facility_life", K_PARAM, SC(facility_life), 0, false},
-    {"generations", K_FN, 0, parse_generations, true}, {0}};
+    {"generations", parse_generations, true}, {0}};
 static void parse_gpu(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, gpu_keys, "gpu"); }
 
-static const keydef opex_keys[] = {{"facility_rate", K_PARAM, SC(facility_rate), 0, false}, {0}};
-static void parse_opex(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, opex_keys, "opex"); }
+static void parse_opex(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, NULL, "opex"); }
 
-static void parse_base(ctx *c, yaml_node_t *v, yaml_node_t *k)
-{
-    c->base_loc = loc_of(c, k);
-    c->sc->has_base = true;
-    parse_param(c, v, &c->sc->base, false, "revenue.base");
-}
 static void parse_process(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
@@ -683,58 +704,42 @@ static void parse_process(ctx *c, yaml_node_t *v, yaml_node_t *k)
     else if (s && !strcmp(s, "logistic")) c->sc->process = PB_PROCESS_LOGISTIC;
     else ERR(c, v, "found %s for revenue.process; expected growth or logistic", found(v, buf, sizeof buf));
 }
-static const keydef growth_keys[] = {
-    {"initial", K_PARAM, SC(g_initial), 0, false}, {"long_run", K_PARAM, SC(g_long_run), 0, false},
-    {"persistence", K_PARAM, SC(g_persistence), 0, false}, {"volatility", K_PARAM, SC(g_volatility), 0, false}, {0}};
 static void parse_growth(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     c->has_growth_block = true;
     c->growth_loc = loc_of(c, k);
-    parse_map(c, v, growth_keys, "revenue.growth");
+    parse_map(c, v, NULL, "revenue.growth");
 }
-static const keydef logistic_keys[] = {
-    {"market", K_PARAM, SC(l_market), 0, false}, {"speed", K_PARAM, SC(l_speed), 0, false},
-    {"midpoint", K_PARAM, SC(l_midpoint), 0, false}, {"persistence", K_PARAM, SC(l_persistence), 0, false},
-    {"volatility", K_PARAM, SC(l_volatility), 0, false}, {0}};
 static void parse_logistic(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     c->has_logistic_block = true;
     c->logistic_loc = loc_of(c, k);
-    parse_map(c, v, logistic_keys, "revenue.logistic");
+    parse_map(c, v, NULL, "revenue.logistic");
 }
-static const keydef regime_keys[] = {
-    {"p_bust", K_PARAM, SC(p_bust), 0, true}, {"p_recover", K_PARAM, SC(p_recover), 0, true},
-    {"bust_shift", K_PARAM, SC(bust_shift), 0, true}, {0}};
 static void parse_regime(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
     c->sc->has_regime = true;
-    parse_map(c, v, regime_keys, "revenue.regime");
+    parse_map(c, v, NULL, "revenue.regime");
 }
 static const keydef revenue_keys[] = {
-    {"base", K_FN, 0, parse_base, false}, {"process", K_FN, 0, parse_process, false},
-    {"growth", K_FN, 0, parse_growth, false}, {"logistic", K_FN, 0, parse_logistic, false},
-    {"regime", K_FN, 0, parse_regime, false},
-    {"circular_share", K_PARAM_PER_YEAR, SC(circular_share), 0, false}, {0}};
+    {"process", parse_process, false},
+    {"growth", parse_growth, false}, {"logistic", parse_logistic, false},
+    {"regime", parse_regime, false},
+    {0}};
 static void parse_revenue(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     c->revenue_loc = loc_of(c, k);
     parse_map(c, v, revenue_keys, "revenue");
 }
 
-static const keydef bain_keys[] = {{"capex_ratio", K_PARAM, SC(bain_ratio), 0, false}, {0}};
-static void parse_bain(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, bain_keys, "required.bain"); }
-static const keydef jpm_keys[] = {
-    {"return", K_PARAM, SC(jpm_return), 0, false}, {"margin", K_PARAM, SC(jpm_margin), 0, false},
-    {"from", K_PARAM, SC(jpm_from), 0, false}, {"through", K_PARAM, SC(jpm_through), 0, false}, {0}};
+static void parse_bain(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, NULL, "required.bain"); }
 static void parse_jpm(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     c->jpm_loc = loc_of(c, k);
-    parse_map(c, v, jpm_keys, "required.jpmorgan");
+    parse_map(c, v, NULL, "required.jpmorgan");
 }
-static const keydef seq_keys[] = {
-    {"gpu_share", K_PARAM, SC(seq_gpu_share), 0, false}, {"gross_margin", K_PARAM, SC(seq_gross_margin), 0, false}, {0}};
-static void parse_seq(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, seq_keys, "required.sequoia"); }
+static void parse_seq(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, NULL, "required.sequoia"); }
 static void parse_fc_dep(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
@@ -744,11 +749,11 @@ static void parse_fc_dep(ctx *c, yaml_node_t *v, yaml_node_t *k)
     else if (s && !strcmp(s, "accounting")) c->sc->full_cost_depreciation = PB_DEP_ACCOUNTING;
     else ERR(c, v, "found %s for required.full_cost.depreciation; expected economic or accounting", found(v, buf, sizeof buf));
 }
-static const keydef fc_keys[] = {{"depreciation", K_FN, 0, parse_fc_dep, false}, {0}};
+static const keydef fc_keys[] = {{"depreciation", parse_fc_dep, false}, {0}};
 static void parse_fc(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, fc_keys, "required.full_cost"); }
 static const keydef required_keys[] = {
-    {"bain", K_FN, 0, parse_bain, false}, {"jpmorgan", K_FN, 0, parse_jpm, false},
-    {"sequoia", K_FN, 0, parse_seq, false}, {"full_cost", K_FN, 0, parse_fc, false}, {0}};
+    {"bain", parse_bain, false}, {"jpmorgan", parse_jpm, false},
+    {"sequoia", parse_seq, false}, {"full_cost", parse_fc, false}, {0}};
 static void parse_required(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, required_keys, "required"); }
 
 static void parse_correlations(ctx *c, yaml_node_t *v, yaml_node_t *k)
@@ -829,23 +834,23 @@ static void parse_quantiles(ctx *c, yaml_node_t *v, yaml_node_t *k)
     }
 }
 static const keydef output_keys[] = {
-    {"target_years", K_FN, 0, parse_target_years, false}, {"quantiles", K_FN, 0, parse_quantiles, false}, {0}};
+    {"target_years", parse_target_years, false}, {"quantiles", parse_quantiles, false}, {0}};
 static void parse_output(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, output_keys, "output"); }
 
 static const keydef root_keys[] = {
-    {"name", K_FN, 0, parse_name, true},
-    {"description", K_FN, 0, parse_description, false},
-    {"years", K_FN, 0, parse_years, true},
-    {"paths", K_FN, 0, parse_paths, false},
-    {"seed", K_FN, 0, parse_seed, false},
-    {"finance", K_FN, 0, parse_finance, false},
-    {"capex", K_FN, 0, parse_capex, true},
-    {"gpu", K_FN, 0, parse_gpu, true},
-    {"opex", K_FN, 0, parse_opex, false},
-    {"revenue", K_FN, 0, parse_revenue, false},
-    {"required", K_FN, 0, parse_required, false},
-    {"correlations", K_FN, 0, parse_correlations, false},
-    {"output", K_FN, 0, parse_output, false},
+    {"name", parse_name, true},
+    {"description", parse_description, false},
+    {"years", parse_years, true},
+    {"paths", parse_paths, false},
+    {"seed", parse_seed, false},
+    {"finance", parse_finance, false},
+    {"capex", parse_capex, true},
+    {"gpu", parse_gpu, true},
+    {"opex", parse_opex, false},
+    {"revenue", parse_revenue, false},
+    {"required", parse_required, false},
+    {"correlations", parse_correlations, false},
+    {"output", parse_output, false},
     {0}};
 
 /* ------------------------------------------------------------------ */
@@ -857,120 +862,18 @@ static void defaults(pb_scenario *sc)
 {
     sc->paths = 100000;
     sc->seed = 1;
-    sc->discount_rate = pb_param_fixed(0.10);
-    sc->infra_share = pb_param_fixed(0.5);
-    sc->execution = pb_param_fixed(1.0);
-    sc->compute_share = pb_param_fixed(0.6);
+    pb_param_defaults(sc); /* param_table.h; jpmorgan from/through: the horizon, in validate() */
     sc->after = PB_AFTER_NONE;
-    sc->after_value = pb_param_fixed(0.0);
-    sc->physical_life = pb_param_fixed(7);
-    sc->accounting_life = pb_param_fixed(6);
-    sc->facility_life = pb_param_fixed(25);
-    sc->facility_rate = pb_param_fixed(0);
     sc->process = PB_PROCESS_GROWTH;
-    sc->base = pb_param_fixed(NAN);
-    sc->g_initial = pb_param_fixed(0.7);
-    sc->g_long_run = pb_param_fixed(0.08);
-    sc->g_persistence = pb_param_fixed(0.7);
-    sc->g_volatility = pb_param_fixed(0.15);
-    sc->l_market = pb_param_fixed(2000);
-    sc->l_speed = pb_param_fixed(0.5);
-    sc->l_midpoint = pb_param_fixed(2030);
-    sc->l_persistence = pb_param_fixed(0.5);
-    sc->l_volatility = pb_param_fixed(0.1);
-    sc->circular_share = pb_param_fixed(0);
-    sc->bain_ratio = pb_param_fixed(0.25);
-    sc->jpm_return = pb_param_fixed(0.10);
-    sc->jpm_margin = pb_param_fixed(1.0);
-    sc->jpm_from = pb_param_fixed(NAN);    /* years.start, set in validate() */
-    sc->jpm_through = pb_param_fixed(NAN); /* years.end */
-    sc->seq_gpu_share = pb_param_fixed(0.5);
-    sc->seq_gross_margin = pb_param_fixed(0.5);
     sc->full_cost_depreciation = PB_DEP_ECONOMIC;
     sc->n_quantiles = (int)(sizeof default_quantiles / sizeof default_quantiles[0]);
     memcpy(sc->quantiles, default_quantiles, sizeof default_quantiles);
 }
 
-/* ------------------------------------------------------------------ */
-/* Parameter registry                                                   */
-
-static const pb_domain DOM_UNIT_OC = {0, 1, true, false, "in (0, 1]"};
-static const pb_domain DOM_UNIT_CO = {0, 1, false, true, "in [0, 1)"};
-static const pb_domain DOM_UNIT_CC = {0, 1, false, false, "in [0, 1]"};
-static const pb_domain DOM_POS = {0, INFINITY, true, true, "> 0"};
-static const pb_domain DOM_NONNEG = {0, INFINITY, false, true, ">= 0"};
-static const pb_domain DOM_PHI = {-1, 1, true, false, "in (-1, 1]"};
-static const pb_domain DOM_GC = {-1, INFINITY, true, true, "> -1"};
-static const pb_domain DOM_ANY = {-INFINITY, INFINITY, true, true, "a finite number"};
-
 const char *pb_after_name(pb_after_policy p)
 {
     static const char *const names[] = {"none", "growth", "intensity", "hold_capacity"};
     return names[p];
-}
-
-int pb_scenario_params(pb_scenario *sc, pb_param_ref *refs, int cap)
-{
-    int n = 0;
-#define ADD(pathfmt, arg, prm, dom, yv) do { if (n < cap) { \
-        snprintf(refs[n].path, sizeof refs[n].path, pathfmt, arg); refs[n].param = (prm); \
-        refs[n].domain = (dom); refs[n].year_valued = (yv); } n++; } while (0)
-    ADD("%s", "finance.discount_rate", &sc->discount_rate, &DOM_NONNEG, false);
-    ADD("%s", "finance.infra_share", &sc->infra_share, &DOM_UNIT_OC, false);
-    for (int t = 0; t < sc->n_committed; t++)
-        ADD("capex.committed.%d", sc->start + t, &sc->committed[t], &DOM_NONNEG, false);
-    ADD("%s", "capex.execution", &sc->execution, &DOM_NONNEG, false);
-    ADD("%s", "capex.compute_share", &sc->compute_share, &DOM_UNIT_OC, false);
-    if (sc->after == PB_AFTER_GROWTH) ADD("%s", "capex.after.rate", &sc->after_value, &DOM_GC, false);
-    if (sc->after == PB_AFTER_INTENSITY) ADD("%s", "capex.after.ratio", &sc->after_value, &DOM_POS, false);
-    if (sc->has_discipline) {
-        ADD("%s", "capex.discipline.coverage", &sc->coverage, &DOM_NONNEG, false);
-        ADD("%s", "capex.discipline.cut", &sc->cut, &DOM_UNIT_CC, false);
-    }
-    ADD("%s", "gpu.physical_life", &sc->physical_life, &DOM_POS, false);
-    ADD("%s", "gpu.accounting_life", &sc->accounting_life, &DOM_POS, false);
-    ADD("%s", "gpu.facility_life", &sc->facility_life, &DOM_POS, false);
-    for (int g = 0; g < sc->n_generations; g++) {
-        ADD("gpu.generations.%s.year", sc->gen[g].name, &sc->gen[g].year, NULL, true);
-        ADD("gpu.generations.%s.cost", sc->gen[g].name, &sc->gen[g].cost, &DOM_POS, false);
-        ADD("gpu.generations.%s.opex", sc->gen[g].name, &sc->gen[g].opex, &DOM_NONNEG, false);
-    }
-    ADD("%s", "opex.facility_rate", &sc->facility_rate, &DOM_NONNEG, false);
-    if (sc->process == PB_PROCESS_GROWTH) {
-        ADD("%s", "revenue.base", &sc->base, &DOM_POS, false);
-        ADD("%s", "revenue.growth.initial", &sc->g_initial, &DOM_ANY, false);
-        ADD("%s", "revenue.growth.long_run", &sc->g_long_run, &DOM_ANY, false);
-        ADD("%s", "revenue.growth.persistence", &sc->g_persistence, &DOM_PHI, false);
-        ADD("%s", "revenue.growth.volatility", &sc->g_volatility, &DOM_NONNEG, false);
-    } else {
-        ADD("%s", "revenue.logistic.market", &sc->l_market, &DOM_POS, false);
-        ADD("%s", "revenue.logistic.speed", &sc->l_speed, &DOM_POS, false);
-        ADD("%s", "revenue.logistic.midpoint", &sc->l_midpoint, &DOM_ANY, false);
-        ADD("%s", "revenue.logistic.persistence", &sc->l_persistence, &DOM_PHI, false);
-        ADD("%s", "revenue.logistic.volatility", &sc->l_volatility, &DOM_NONNEG, false);
-    }
-    if (sc->has_regime) {
-        ADD("%s", "revenue.regime.p_bust", &sc->p_bust, &DOM_UNIT_CC, false);
-        ADD("%s", "revenue.regime.p_recover", &sc->p_recover, &DOM_UNIT_CC, false);
-        ADD("%s", "revenue.regime.bust_shift", &sc->bust_shift, &DOM_ANY, false);
-    }
-    ADD("%s", "revenue.circular_share", &sc->circular_share, &DOM_UNIT_CO, false);
-    ADD("%s", "required.bain.capex_ratio", &sc->bain_ratio, &DOM_POS, false);
-    ADD("%s", "required.jpmorgan.return", &sc->jpm_return, &DOM_NONNEG, false);
-    ADD("%s", "required.jpmorgan.margin", &sc->jpm_margin, &DOM_UNIT_OC, false);
-    ADD("%s", "required.jpmorgan.from", &sc->jpm_from, NULL, true);
-    ADD("%s", "required.jpmorgan.through", &sc->jpm_through, NULL, true);
-    ADD("%s", "required.sequoia.gpu_share", &sc->seq_gpu_share, &DOM_UNIT_OC, false);
-    ADD("%s", "required.sequoia.gross_margin", &sc->seq_gross_margin, &DOM_UNIT_CO, false);
-#undef ADD
-    return n;
-}
-
-const pb_param_ref *pb_scenario_find(const pb_param_ref *refs, int n, const char *path)
-{
-    for (int i = 0; i < n; i++)
-        if (strcmp(refs[i].path, path) == 0) return &refs[i];
-    return NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1036,7 +939,7 @@ static void validate(ctx *c, pb_loc years_loc)
 
     /* Cross-block rules of the revenue process. */
     if (sc->process == PB_PROCESS_GROWTH) {
-        if (!sc->has_base) {
+        if (!sc->base.set) {
             pb_loc at = c->revenue_loc.line ? c->revenue_loc : whole_file(c);
             pb_raise(PB_EINPUT, &at, "found no revenue.base; expected revenue.base (B$ in %d) for process growth", sc->start - 1);
         }
@@ -1044,8 +947,8 @@ static void validate(ctx *c, pb_loc years_loc)
             pb_raise(PB_EINPUT, &c->logistic_loc, "found revenue.logistic with process growth; expected revenue.growth "
                      "(or process: logistic)");
     } else {
-        if (sc->has_base)
-            pb_raise(PB_EINPUT, &c->base_loc, "found revenue.base with process logistic; expected no base "
+        if (sc->base.set)
+            pb_raise(PB_EINPUT, &sc->base.key_loc, "found revenue.base with process logistic; expected no base "
                      "(the logistic curve sets the level)");
         if (c->has_growth_block)
             pb_raise(PB_EINPUT, &c->growth_loc, "found revenue.growth with process logistic; expected revenue.logistic "
@@ -1059,6 +962,7 @@ static void validate(ctx *c, pb_loc years_loc)
     /* Domains of every parameter (model.md §2), over the whole support. */
     pb_param_ref refs[PB_MAX_PARAMS];
     int np = pb_scenario_params(sc, refs, PB_MAX_PARAMS);
+    if (np < 0) return;
     for (int i = 0; i < np; i++) {
         const pb_param_ref *r = &refs[i];
         pb_param *p = r->param;
@@ -1407,6 +1311,8 @@ void pb_scenario_free(pb_scenario *sc)
 pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t len,
                                    char *const *overrides, int n_overrides, pb_status *st)
 {
+    /* The table is data the compiler cannot check: check it on every load. */
+    if ((*st = pb_param_table_check(pb_param_rows, PB_N_PARAM_ROWS)) != PB_OK) return NULL;
     pb_scenario *sc = calloc(1, sizeof *sc);
     ctx *c = calloc(1, sizeof *c);
     *st = PB_ENOMEM;

@@ -63,6 +63,7 @@ typedef struct {
     double aux[2];                    /* lognormal: mu_ln, sigma_ln; pert: alpha, beta */
     bool set;                         /* given in the file or by --set (not a default) */
     pb_loc loc;                       /* where the value was written; line 0 for defaults */
+    pb_loc key_loc;                   /* where its key was written; line 0 for defaults */
 } pb_param;
 
 /* An interval a parameter's values must lie in (model.md §2 "Domains"). */
@@ -71,6 +72,29 @@ typedef struct {
     bool lo_open, hi_open;
     const char *text; /* how the domain is written in messages, e.g. "in (0, 1]" */
 } pb_domain;
+
+/* The domains parameters use, one row each: D(id, lo, hi, lo_open, hi_open, text). */
+#define PB_DOMAINS(D)                                        \
+    D(UNIT_OC, 0, 1, true, false, "in (0, 1]")               \
+    D(UNIT_CO, 0, 1, false, true, "in [0, 1)")               \
+    D(UNIT_CC, 0, 1, false, false, "in [0, 1]")              \
+    D(POS, 0, INFINITY, true, true, "> 0")                   \
+    D(NONNEG, 0, INFINITY, false, true, ">= 0")              \
+    D(PHI, -1, 1, true, false, "in (-1, 1]")                 \
+    D(GC, -1, INFINITY, true, true, "> -1")                  \
+    D(ANY, -INFINITY, INFINITY, true, true, "a finite number")
+
+/* PB_DOM_NONE: no interval (a year, checked against the horizon). */
+typedef enum {
+    PB_DOM_NONE,
+#define PB_DOM_ENUM_(id, ...) PB_DOM_##id,
+    PB_DOMAINS(PB_DOM_ENUM_)
+#undef PB_DOM_ENUM_
+    PB_N_DOM
+} pb_domain_id;
+
+/* The domain of an id; NULL for PB_DOM_NONE. */
+const pb_domain *pb_domain_of(pb_domain_id id);
 
 /* Name of a distribution as written in scenario files ("pert"), and back.
  * pb_dist_from_name returns PB_N_DIST for an unknown name. */

@@ -18,6 +18,7 @@
 
 #include "payback/error.h"
 #include "payback/param.h"
+#include "payback/param_table.h"
 
 #define PB_MAX_YEARS 200      /* interfaces.md §1: H in 1..200 */
 #define PB_MAX_GENERATIONS 64
@@ -31,9 +32,9 @@ typedef enum { PB_DEP_ECONOMIC, PB_DEP_ACCOUNTING } pb_depreciation;
 
 typedef struct {
     char name[PB_NAME_LEN];
-    pb_param year;   /* year_g, first year of volume availability; year-valued */
-    pb_param cost;   /* cost_g, B$ per cu */
-    pb_param opex;   /* opex_g, B$ per cu per year */
+#define PB_FIELD_(field, ...) pb_param field;
+    PB_GENERATION_PARAMETERS(PB_FIELD_) /* year, cost, opex: see param_table.h */
+#undef PB_FIELD_
 } pb_generation;
 
 typedef struct {
@@ -54,38 +55,22 @@ typedef struct {
     int64_t paths;
     uint64_t seed;
 
-    pb_param discount_rate;      /* r */
-    pb_param infra_share;        /* s_i */
+    /* Every scalar parameter, one pb_param each, named as in param_table.h
+     * (discount_rate, infra_share, execution, ..., seq_gross_margin). */
+#define PB_FIELD_(field, ...) pb_param field;
+    PB_PARAMETERS(PB_FIELD_, PB_FIELD_)
+#undef PB_FIELD_
 
     int n_committed;             /* window: years start .. start + n_committed - 1 */
-    pb_param committed[PB_MAX_YEARS]; /* committed_t, B$ */
-    pb_param execution;          /* X_t, may be per year */
-    pb_param compute_share;      /* s_c */
+    pb_param committed[PB_MAX_YEARS]; /* committed_t, B$ (path capex.committed.YEAR) */
     pb_after_policy after;
-    pb_param after_value;        /* g_c (growth) or kappa_a (intensity) */
     pb_loc after_loc;
-    bool has_discipline;
-    pb_param coverage, cut;      /* c*, d */
-
-    pb_param physical_life, accounting_life, facility_life; /* L_p, L_a, L_f, years */
+    bool has_discipline;         /* capex.discipline given */
     int n_generations;
     pb_generation gen[PB_MAX_GENERATIONS];
     pb_loc generations_loc;
-
-    pb_param facility_rate;      /* phi_f */
-
     pb_process process;
-    pb_param base;               /* R_{-1}, B$ in start - 1 (growth only) */
-    bool has_base;
-    pb_param g_initial, g_long_run, g_persistence, g_volatility;            /* g_init, g-bar, phi, sigma */
-    pb_param l_market, l_speed, l_midpoint, l_persistence, l_volatility;   /* M, k, y_mid, phi, sigma */
-    bool has_regime;
-    pb_param p_bust, p_recover, bust_shift; /* p_b, p_r, b */
-    pb_param circular_share;     /* chi, may be per year */
-
-    pb_param bain_ratio;         /* kappa */
-    pb_param jpm_return, jpm_margin, jpm_from, jpm_through; /* r_j, mu, T_0, T_j */
-    pb_param seq_gpu_share, seq_gross_margin;               /* s_gpu, gm */
+    bool has_regime;             /* revenue.regime given */
     pb_depreciation full_cost_depreciation;
 
     int n_correlations;
@@ -98,16 +83,38 @@ typedef struct {
     double quantiles[PB_MAX_QUANTILES];
 } pb_scenario;
 
-/* One entry of the parameter registry: every pb_param of a scenario by its
+/* One entry of the parameter registry: every pb_param the model uses, by its
  * dotted path (interfaces.md §1), e.g. "gpu.generations.Rubin.cost". */
 typedef struct {
     char path[160];
     pb_param *param;
     bool year_valued;   /* rounded after every draw (model.md §2) */
-    const pb_domain *domain; /* the values it may take (model.md §2); NULL: any finite number */
+    bool per_year_ok;   /* may be drawn per year (a Y row of param_table.h) */
+    const pb_domain *domain; /* the values it may take (model.md §2); NULL: a year */
 } pb_param_ref;
 
-#define PB_MAX_PARAMS 640
+/* Rows of PB_PARAMETERS. */
+#define PB_COUNT_(...) +1
+enum { PB_N_PARAM_ROWS = 0 PB_PARAMETERS(PB_COUNT_, PB_COUNT_), PB_N_GEN_PARAMS = 0 PB_GENERATION_PARAMETERS(PB_COUNT_) };
+#undef PB_COUNT_
+/* The most parameters a scenario can register. */
+#define PB_MAX_PARAMS (PB_N_PARAM_ROWS + PB_N_GEN_PARAMS * PB_MAX_GENERATIONS + PB_MAX_YEARS)
+
+/* True when the model uses the parameters of rows marked `when` under the
+ * scenario's settings (param_table.h). */
+static inline bool pb_param_used(const pb_scenario *sc, pb_when when)
+{
+    switch (when) {
+    case PB_WHEN_ALWAYS: return true;
+    case PB_WHEN_AFTER_GROWTH: return sc->after == PB_AFTER_GROWTH;
+    case PB_WHEN_AFTER_INTENSITY: return sc->after == PB_AFTER_INTENSITY;
+    case PB_WHEN_DISCIPLINE: return sc->has_discipline;
+    case PB_WHEN_GROWTH: return sc->process == PB_PROCESS_GROWTH;
+    case PB_WHEN_LOGISTIC: return sc->process == PB_PROCESS_LOGISTIC;
+    case PB_WHEN_REGIME: return sc->has_regime;
+    }
+    return false;
+}
 
 /* Reads and validates a scenario.  overrides are --set arguments
  * ("PATH=VALUE", VALUE YAML).  On success returns a new scenario (free with
@@ -121,9 +128,32 @@ pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t le
 
 void pb_scenario_free(pb_scenario *sc); /* accepts NULL */
 
-/* Fills refs (capacity cap) with the scenario's parameters in a fixed order
- * and returns how many there are. */
+/* Fills refs (capacity cap, PB_MAX_PARAMS is always enough) with the
+ * parameters the model uses under the scenario's settings, in the order of
+ * param_table.h (then committed capex, then generations), and returns how
+ * many there are.  Returns -1 (after pb_raise, PB_EINTERNAL) if two of them
+ * share a dotted path or a pb_param: param_table.h is checked, not trusted. */
 int pb_scenario_params(pb_scenario *sc, pb_param_ref *refs, int cap);
+
+/* The rows of param_table.h's PB_PARAMETERS, in order (PB_N_PARAM_ROWS). */
+extern const pb_param_row pb_param_rows[];
+
+/* Checks a parameter table (pb_param_rows, PB_N_PARAM_ROWS at every load):
+ * each path and each pb_scenario field once, and two rows that fill one
+ * member of pb_path_in only when no scenario can use both.  PB_EINTERNAL
+ * (after pb_raise) otherwise. */
+pb_status pb_param_table_check(const pb_param_row *rows, int n);
+
+/* The row whose dotted path is block.key (block "" for a top-level key);
+ * NULL if there is none. */
+const pb_param_row *pb_param_row_find(const char *block, const char *key);
+
+/* The pb_param of sc that row r describes. */
+static inline pb_param *pb_row_param(pb_scenario *sc, const pb_param_row *r) { return (pb_param *)((char *)sc + r->offset); }
+
+/* Sets every parameter of the table (and of each generation) to its
+ * default, unset (model.md §2: a number, the law of a fixed value). */
+void pb_param_defaults(pb_scenario *sc);
 
 /* Finds a parameter by dotted path; NULL if there is none. */
 const pb_param_ref *pb_scenario_find(const pb_param_ref *refs, int n, const char *path);
