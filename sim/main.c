@@ -2,7 +2,9 @@
  * pb_status into an exit status: 0 success, 1 runtime failure, 2 usage or
  * input error. */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 
 #include "payback/draws.h"
 #include "payback/error.h"
+#include "payback/merge.h"
 #include "payback/output.h"
 #include "payback/par.h"
 #include "payback/path.h"
@@ -32,6 +35,7 @@ static const char usage_text[] =
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
     "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
+    "  payback params                      list every scenario parameter: path, default, domain\n"
     "  payback --help | --version\n"
     "\n"
     "run options:\n"
@@ -50,12 +54,19 @@ static const char usage_text[] =
     "\n"
     "exit status: 0 success, 1 runtime failure (I/O, memory), 2 usage or input error\n";
 
-static int usage_error(const char *fmt, const char *arg)
+/* A usage error goes through pb_raise like every other error, then points
+ * at --help.  Returns the exit status 2. */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
 {
-    fprintf(stderr, "payback: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'payback --help'.\n");
-    return 2;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int rc = pb_exit_code(pb_raise(PB_EUSAGE, NULL, "%s", msg));
+    fprintf(stderr, "Try 'payback --help'.\n");
+    return rc;
 }
 
 static bool parse_u64(const char *s, unsigned long long *v)
@@ -286,105 +297,22 @@ static int cmd_merge(int argc, char **argv)
     if (!out_path) return usage_error("%s", "'merge' needs -o OUT.h5");
     int n = argc - optind;
     if (n < 1) return usage_error("%s", "'merge' takes one or more partial results");
-    pb_part *parts = calloc((size_t)n, sizeof *parts);
-    int *order = calloc((size_t)n, sizeof *order);
-    pb_scenario *sc = NULL;
-    pb_acc *total = NULL;
-    pb_summary *s = NULL;
-    pb_path_set edges = {0}, stored = {0};
-    pb_status st = parts && order ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory");
-    for (int i = 0; i < n && st == PB_OK; i++) st = pb_part_read(argv[optind + i], &parts[i]);
-    /* The same run: scenario text, overrides, seed, version, paths. */
-    for (int i = 1; i < n && st == PB_OK; i++) {
-        const pb_part *a = &parts[0], *b = &parts[i];
-        const char *what = strcmp(a->info.scenario_yaml, b->info.scenario_yaml) ? "scenario text"
-                           : strcmp(a->overrides, b->overrides)                  ? "--set overrides"
-                           : a->info.seed != b->info.seed                         ? "seed"
-                           : strcmp(a->info.version, b->info.version)             ? "payback version"
-                           : a->info.paths != b->info.paths                       ? "number of paths"
-                                                                                  : NULL;
-        if (what) st = pb_raise(PB_EINPUT, NULL, "'%s' has another %s than '%s'; expected parts of one run",
-                                argv[optind + i], what, argv[optind]);
-    }
-    /* Ranges in order, without gap or overlap, from 0 to N. */
-    for (int i = 0; i < n; i++) order[i] = i;
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && parts[order[j]].first < parts[order[j - 1]].first; j--) {
-            int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
-        }
-    int64_t at = 0;
-    for (int i = 0; i < n && st == PB_OK; i++) {
-        const pb_part *p = &parts[order[i]];
-        if (p->first != at)
-            st = pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are %s; '%s' starts at %lld", (long long)(p->first < at ? p->first : at),
-                          (long long)(p->first < at ? at : p->first) - 1, p->first < at ? "in two parts" : "in no part",
-                          argv[optind + order[i]], (long long)p->first);
-        at = p->end;
-    }
-    if (st == PB_OK && at != parts[0].info.paths)
-        st = pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are in no part; expected parts covering 0..%lld", (long long)at,
-                      (long long)parts[0].info.paths - 1, (long long)parts[0].info.paths - 1);
-    /* The scenario as it ran, for the years and quantile levels. */
-    if (st == PB_OK) {
-        pb_errors_mute(pb_par_rank() != 0);
-        sc = pb_scenario_load_text(parts[0].info.scenario_file, parts[0].info.scenario_yaml, strlen(parts[0].info.scenario_yaml), NULL, 0, &st);
-        pb_errors_mute(false);
-    }
-    /* Statistics: the parts' states added exactly; the edge paths (blocks
-     * split between parts) added block by block, as the single run did. */
-    int64_t n_edges = 0, n_stored = 0;
-    for (int i = 0; i < n; i++) { n_edges += parts[i].edges.n; n_stored += parts[i].stored.n; }
-    for (int i = 0; i < n && st == PB_OK; i++) {
-        pb_acc *a = pb_acc_unpack(parts[order[i]].acc_blob, parts[order[i]].acc_len, PB_BLOCK, &st);
-        if (!a) break;
-        if (!total) total = a;
-        else { st = pb_acc_merge(total, a); pb_acc_free(a); }
-    }
-    pb_path_set *sets[2] = {&edges, &stored};
-    int64_t counts[2] = {n_edges, n_stored};
-    for (int w = 0; w < 2 && st == PB_OK; w++) {
-        pb_path_set *ps = sets[w];
-        const size_t stride = (size_t)PB_N_SERIES * (size_t)sc->n_years;
-        if ((st = pb_path_set_alloc(ps, counts[w], sc->n_years)) != PB_OK) break;
-        ps->n = 0; /* filled part by part below */
-        for (int i = 0; i < n; i++) { /* parts in path order: their paths come in index order */
-            const pb_path_set *src = w ? &parts[order[i]].stored : &parts[order[i]].edges;
-            if (src->n == 0) continue;
-            if (src->n_years != sc->n_years) { st = pb_raise(PB_EINPUT, NULL, "a part has another horizon"); break; }
-            memcpy(ps->index + ps->n, src->index, (size_t)src->n * sizeof *ps->index);
-            memcpy(ps->series + (size_t)ps->n * stride, src->series, (size_t)src->n * stride * sizeof(double));
-            memcpy(ps->metric + (size_t)ps->n * PB_N_METRICS, src->metric, (size_t)src->n * PB_N_METRICS * sizeof(double));
-            memcpy(ps->irr_kind + ps->n, src->irr_kind, (size_t)src->n);
-            memcpy(ps->nonfinite + ps->n, src->nonfinite, (size_t)src->n);
-            ps->n += src->n;
-        }
-    }
-    for (int64_t i = 1; st == PB_OK && i < stored.n; i++)
-        if (stored.index[i] != stored.index[i - 1] + 1) st = pb_raise(PB_EINPUT, NULL, "the parts' stored paths are not one run of indices from 0 (--store-paths differs?)");
-    if (st == PB_OK) st = pb_run_finish(sc, total, &edges, &s);
+    pb_merged m;
+    pb_status st = pb_merge_parts((const char *const *)argv + optind, n, &m);
     if (st == PB_OK) {
         pb_run_info info;
-        fill_info(&info, sc, parts[0].info.seed);
-        info.paths = parts[0].info.paths;
-        for (int i = 0; i < n; i++) {
-            if (parts[i].info.threads > info.threads) info.threads = parts[i].info.threads;
-            if (parts[i].info.ranks > info.ranks) info.ranks = parts[i].info.ranks;
-        }
+        fill_info(&info, m.sc, m.seed);
+        info.paths = m.paths;
+        info.threads = m.threads;
+        if (m.ranks > info.ranks) info.ranks = m.ranks;
         /* The overrides of the run (its text already includes them). */
-        char *ov[1] = {parts[0].overrides};
-        info.overrides = parts[0].overrides[0] ? ov : NULL;
-        info.n_overrides = parts[0].overrides[0] ? 1 : 0;
-        pb_paths_part pp = {pb_par_rank() == 0 ? &stored : NULL, 0, stored.n};
-        st = finish_run(out_path, &info, s, &pp, NULL);
+        char *ov[1] = {m.overrides};
+        info.overrides = m.overrides[0] ? ov : NULL;
+        info.n_overrides = m.overrides[0] ? 1 : 0;
+        pb_paths_part pp = {pb_par_rank() == 0 ? &m.stored : NULL, 0, m.stored.n};
+        st = finish_run(out_path, &info, m.summary, &pp, NULL);
+        pb_merged_clear(&m);
     }
-    pb_summary_free(s);
-    pb_acc_free(total);
-    pb_path_set_clear(&edges);
-    pb_path_set_clear(&stored);
-    pb_scenario_free(sc);
-    for (int i = 0; parts && i < n; i++) pb_part_clear(&parts[i]);
-    free(parts);
-    free(order);
     return pb_exit_code(st);
 }
 
@@ -415,6 +343,30 @@ static int cmd_summary(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* payback params: the parameter table (param_table.h), tab-separated. */
+static int cmd_params(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1) return usage_error("%s", "'params' takes no argument");
+    static const char *const when_names[] = {
+        [PB_WHEN_ALWAYS] = "always", [PB_WHEN_AFTER_GROWTH] = "capex.after.policy growth",
+        [PB_WHEN_AFTER_INTENSITY] = "capex.after.policy intensity", [PB_WHEN_DISCIPLINE] = "capex.discipline given",
+        [PB_WHEN_GROWTH] = "revenue.process growth", [PB_WHEN_LOGISTIC] = "revenue.process logistic",
+        [PB_WHEN_REGIME] = "revenue.regime given"};
+    printf("path\tdefault\tdomain\tper_year\trequired\tused when\n");
+    for (int i = 0; i < PB_N_PARAM_ROWS; i++) {
+        const pb_param_row *r = &pb_param_rows[i];
+        const pb_domain *d = pb_domain_of((pb_domain_id)r->domain);
+        char def[32];
+        if (isnan(r->def)) snprintf(def, sizeof def, "%s", r->flags & PB_PF_YEAR ? "horizon" : "none");
+        else if (r->flags & PB_PF_REQUIRED) snprintf(def, sizeof def, "-");
+        else snprintf(def, sizeof def, "%.15g", r->def);
+        printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->path, def, d ? d->text : "a year", r->per_year_ok ? "may" : "no",
+               r->flags & PB_PF_REQUIRED ? "yes" : "no", when_names[r->when]);
+    }
+    return fflush(stdout) == 0 ? 0 : pb_exit_code(pb_raise(PB_EIO, NULL, "cannot write to standard output"));
+}
+
 static int dispatch(int argc, char **argv)
 {
     /* Under MPI, commands that read and print (everything but run and
@@ -434,6 +386,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "summary")) return cmd_summary(argc - 1, argv + 1);
     if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
+    if (!strcmp(cmd, "params")) return cmd_params(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }
 

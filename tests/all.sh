@@ -46,6 +46,7 @@ echo "# 1. normal build"
 tally < <(cmocka_suite build "")
 tally < <(bash tests/cli.sh build/payback tests/out/cli 2>&1)
 tally < <("$PY" tests/agree.py build/payback tests/out/agree 2>&1)
+tally < <("$PY" tests/params.py build/payback tests/out/params 2>&1)
 
 echo "# 2. ASan+UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
