@@ -1,7 +1,13 @@
 /* draws.c: scenario parameters -> pb_path_in. */
 #include "payback/draws.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+
+#include "payback/rng.h"
 
 static inline __attribute__((always_inline)) double value(pb_value_fn fn, void *ctx, const pb_param *p, int t, bool year_valued)
 {
@@ -68,14 +74,6 @@ void pb_path_in_central(const pb_scenario *sc, pb_path_in *in)
 /* ------------------------------------------------------------------ */
 /* Monte Carlo draws                                                    */
 
-#include <stdlib.h>
-
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
-#include <gsl/gsl_randist.h>
-
-#include "payback/rng.h"
 
 #define MAX_SLOTS (PB_MAX_PARAMS + 2 * PB_MAX_YEARS)
 #define MAX_STREAMS (MAX_SLOTS + 2 * PB_MAX_CORRELATIONS + 2 * PB_MAX_YEARS)
@@ -90,6 +88,24 @@ typedef struct {
     int corr;       /* index in the correlated group, or -1 */
 } slot;
 
+/* One draw of a path from the start of one stream.  The list of steps is
+ * the one place that says which streams a path starts and what each
+ * draws; pb_draw_path computes every step's first Philox block in one
+ * batch, then takes the steps in order. */
+typedef enum {
+    STEP_PARAM,   /* vals[index]: the law of slot `index`, sampled */
+    STEP_COPULA,  /* z[index]: the standard normal of correlated member `index` */
+    STEP_SHOCK,   /* eps[index]: the revenue shock of year index */
+    STEP_REGIME   /* u_regime[index]: the regime chain's uniform of year index */
+} step_kind;
+
+typedef struct {
+    step_kind kind;
+    int index;
+    uint32_t stream;
+    int year;       /* calendar year of the stream, 0 for per path */
+} draw_step;
+
 struct pb_sampler {
     const pb_scenario *sc;
     int n_slots;
@@ -98,12 +114,11 @@ struct pb_sampler {
     int call_slot[MAX_CALLS];  /* ... and the slot each one reads */
     int n_corr;                /* correlated per-path parameters */
     int corr_slot[2 * PB_MAX_CORRELATIONS];
-    double L[2 * PB_MAX_CORRELATIONS][2 * PB_MAX_CORRELATIONS]; /* Cholesky factor, lower */
+    const double *L;           /* the scenario's Cholesky factor, lower, [n_corr * n_corr] */
     uint32_t shock_stream, regime_stream;
     bool draw_shocks;          /* false when the volatility is fixed at 0 */
-    int n_streams;             /* the streams a path draws from, in pb_draw_path's order */
-    uint32_t stream_id[MAX_STREAMS];
-    int stream_year[MAX_STREAMS];
+    int n_steps;               /* the draws of a path, one stream each: */
+    draw_step step[MAX_STREAMS];
 };
 
 /* Records pb_path_in_fill's calls: which parameter, which year. */
@@ -179,63 +194,33 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc)
             st = pb_raise(PB_EINTERNAL, NULL, "parameter '%s' hashes to the stream of a shock process", refs[i].path);
     }
 
-    /* The correlated group: normals with rho = 2 sin(pi rho_s / 6), factored
-     * by GSL's Cholesky (validated positive definite at load). */
-    for (int k = 0; k < sc->n_correlations && st == PB_OK; k++) {
-        const char *names[2] = {sc->corr[k].a, sc->corr[k].b};
-        for (int e = 0; e < 2; e++) {
-            const pb_param_ref *r = pb_scenario_find(refs, n, names[e]);
-            int slot_k = 0;
-            while (slot_k < s->n_slots && !(s->slots[slot_k].p == r->param && s->slots[slot_k].year == 0)) slot_k++;
-            if (slot_k == s->n_slots) continue; /* a parameter the path does not use */
-            if (s->slots[slot_k].corr < 0) {
-                s->slots[slot_k].corr = s->n_corr;
-                s->corr_slot[s->n_corr++] = slot_k;
-            }
+    /* The correlated group: the members of the scenario's correlations, in
+     * the order of the Cholesky factor computed at load (scenario.h). */
+    for (int m = 0; m < sc->n_corr_members && st == PB_OK; m++) {
+        int k = 0;
+        while (k < s->n_slots && !(s->slots[k].p == sc->corr_param[m] && s->slots[k].year == 0)) k++;
+        if (k == s->n_slots) {
+            st = pb_raise(PB_EINTERNAL, NULL, "a correlated parameter is not drawn per path");
+            break;
         }
+        s->slots[k].corr = m;
+        s->corr_slot[m] = k;
     }
-    if (st == PB_OK && s->n_corr > 0) {
-        gsl_matrix *m = gsl_matrix_alloc((size_t)s->n_corr, (size_t)s->n_corr);
-        if (!m) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
-        else {
-            gsl_matrix_set_identity(m);
-            for (int k = 0; k < sc->n_correlations; k++) {
-                const pb_param_ref *ra = pb_scenario_find(refs, n, sc->corr[k].a), *rb = pb_scenario_find(refs, n, sc->corr[k].b);
-                int ia = -1, ib = -1;
-                for (int j = 0; j < s->n_corr; j++) {
-                    if (s->slots[s->corr_slot[j]].p == ra->param) ia = j;
-                    if (s->slots[s->corr_slot[j]].p == rb->param) ib = j;
-                }
-                if (ia < 0 || ib < 0) continue;
-                double rho = pb_spearman_to_pearson(sc->corr[k].rho_s);
-                gsl_matrix_set(m, (size_t)ia, (size_t)ib, rho);
-                gsl_matrix_set(m, (size_t)ib, (size_t)ia, rho);
-            }
-            if (gsl_linalg_cholesky_decomp1(m) != GSL_SUCCESS)
-                st = pb_raise(PB_EINPUT, NULL, "the correlation matrix is not positive definite");
-            for (int i = 0; i < s->n_corr; i++)
-                for (int j = 0; j < s->n_corr; j++) s->L[i][j] = j <= i ? gsl_matrix_get(m, (size_t)i, (size_t)j) : 0;
-            gsl_matrix_free(m);
-        }
-    }
+    s->n_corr = sc->n_corr_members;
+    s->L = sc->corr_L;
     free(refs);
     if (st != PB_OK) { free(s); return NULL; }
-    /* The streams of a path, in the order pb_draw_path starts them. */
+    /* The draws of a path, each from the start of its own stream. */
     int ns = 0;
     for (int k = 0; k < s->n_slots; k++)
-        if (s->slots[k].p->dist != PB_DIST_FIXED && s->slots[k].corr < 0) {
-            s->stream_id[ns] = s->slots[k].stream;
-            s->stream_year[ns++] = s->slots[k].year;
-        }
-    for (int j = 0; j < s->n_corr; j++) {
-        s->stream_id[ns] = s->slots[s->corr_slot[j]].stream;
-        s->stream_year[ns++] = 0;
-    }
+        if (s->slots[k].p->dist != PB_DIST_FIXED && s->slots[k].corr < 0)
+            s->step[ns++] = (draw_step){STEP_PARAM, k, s->slots[k].stream, s->slots[k].year};
+    for (int j = 0; j < s->n_corr; j++) s->step[ns++] = (draw_step){STEP_COPULA, j, s->slots[s->corr_slot[j]].stream, 0};
     for (int t = 0; t < sc->n_years; t++) {
-        if (s->draw_shocks) { s->stream_id[ns] = s->shock_stream; s->stream_year[ns++] = sc->start + t; }
-        if (sc->has_regime) { s->stream_id[ns] = s->regime_stream; s->stream_year[ns++] = sc->start + t; }
+        if (s->draw_shocks) s->step[ns++] = (draw_step){STEP_SHOCK, t, s->shock_stream, sc->start + t};
+        if (sc->has_regime) s->step[ns++] = (draw_step){STEP_REGIME, t, s->regime_stream, sc->start + t};
     }
-    s->n_streams = ns;
+    s->n_steps = ns;
     return s;
 }
 
@@ -262,63 +247,41 @@ static double normal_to_uniform(double y)
 
 void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r, pb_path_in *in)
 {
-    /* The first Philox block of every stream this path draws from, in one
-     * batch (pb_philox4x32_many); each draw below starts from its block,
-     * in the order of s->streams. */
+    /* The first Philox block of every step's stream, in one batch
+     * (pb_philox4x32_many); each step's draw starts from its block. */
     uint32_t c0[MAX_STREAMS], c1[MAX_STREAMS], c2[MAX_STREAMS], c3[MAX_STREAMS];
-    const int ns = s->n_streams;
+    const int ns = s->n_steps;
     for (int i = 0; i < ns; i++) {
-        c0[i] = (uint32_t)s->stream_year[i] << 16;
-        c1[i] = s->stream_id[i];
+        c0[i] = (uint32_t)s->step[i].year << 16;
+        c1[i] = s->step[i].stream;
         c2[i] = (uint32_t)path;
         c3[i] = (uint32_t)(path >> 32);
     }
     const uint32_t key[2] = {(uint32_t)seed, (uint32_t)(seed >> 32)};
     pb_philox4x32_many(ns, c0, c1, c2, c3, key);
-    int next = 0;
-#define START(stream, year) do { uint32_t b_[4] = {c0[next], c1[next], c2[next], c3[next]}; next++; \
-        pb_rng_start_at(r, seed, path, (stream), (year), b_); } while (0)
 
-    double vals[MAX_SLOTS];
-    for (int k = 0; k < s->n_slots; k++) {
-        const slot *sl = &s->slots[k];
-        if (sl->p->dist == PB_DIST_FIXED || sl->corr >= 0) {
-            vals[k] = sl->p->v[0];
-            continue;
+    double vals[MAX_SLOTS], z[2 * PB_MAX_CORRELATIONS];
+    for (int k = 0; k < s->n_slots; k++) vals[k] = s->slots[k].p->v[0]; /* fixed ones; drawn ones are replaced */
+    if (!s->draw_shocks) memset(in->eps, 0, (size_t)s->sc->n_years * sizeof in->eps[0]);
+    for (int i = 0; i < ns; i++) {
+        const draw_step *d = &s->step[i];
+        const uint32_t b[4] = {c0[i], c1[i], c2[i], c3[i]};
+        pb_rng_start_at(r, seed, path, d->stream, d->year, b);
+        switch (d->kind) {
+        case STEP_PARAM: vals[d->index] = pb_param_sample(s->slots[d->index].p, r); break;
+        case STEP_COPULA: z[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0); break;
+        case STEP_SHOCK: in->eps[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0); break;
+        case STEP_REGIME: in->u_regime[d->index] = pb_uniform53(r); break;
         }
-        START(sl->stream, sl->year);
-        vals[k] = pb_param_sample(sl->p, r);
     }
-    if (s->n_corr > 0) {
-        /* Gaussian copula: independent normals from each parameter's own
-         * stream, correlated by L, mapped through each marginal's inverse CDF. */
-        double z[2 * PB_MAX_CORRELATIONS];
-        for (int j = 0; j < s->n_corr; j++) {
-            const slot *sl = &s->slots[s->corr_slot[j]];
-            START(sl->stream, 0);
-            z[j] = gsl_ran_gaussian_ziggurat(r, 1.0);
-        }
-        for (int i = 0; i < s->n_corr; i++) {
-            double y = 0;
-            for (int j = 0; j <= i; j++) y += s->L[i][j] * z[j];
-            const slot *sl = &s->slots[s->corr_slot[i]];
-            if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, normal_to_uniform(y));
-        }
+    /* Gaussian copula: the members' independent normals correlated by L,
+     * mapped through each marginal's inverse CDF. */
+    for (int i = 0; i < s->n_corr; i++) {
+        double y = 0;
+        for (int j = 0; j <= i; j++) y += s->L[(size_t)i * (size_t)s->n_corr + (size_t)j] * z[j];
+        const slot *sl = &s->slots[s->corr_slot[i]];
+        if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, normal_to_uniform(y));
     }
     replay rp = {s, vals, 0};
     fill(s->sc, in, replay_call, &rp);
-    const int H = s->sc->n_years;
-    for (int t = 0; t < H; t++) {
-        if (s->draw_shocks) {
-            START(s->shock_stream, s->sc->start + t);
-            in->eps[t] = gsl_ran_gaussian_ziggurat(r, 1.0);
-        } else {
-            in->eps[t] = 0;
-        }
-        if (in->regime) {
-            START(s->regime_stream, s->sc->start + t);
-            in->u_regime[t] = pb_uniform53(r);
-        }
-    }
-#undef START
 }

@@ -894,6 +894,38 @@ static bool year_bounds(const pb_param *p, double *lo, double *hi)
 
 static const char *p_dist_suffix(const pb_param *p) { return p->dist == PB_DIST_FIXED ? "" : " (in its support)"; }
 
+/* The normal correlations rho = 2 sin(pi rho_s / 6) of the nm members of
+ * the correlations (pair k joins members ia[k] and ib[k]), factored once by
+ * GSL's Cholesky into sc->corr_L for the sampler (draws.c); an error if the
+ * matrix is not positive definite. */
+static void factor_correlations(pb_scenario *sc, int nm, const int *ia, const int *ib)
+{
+    gsl_matrix *m = gsl_matrix_alloc((size_t)nm, (size_t)nm);
+    if (!m || !(sc->corr_L = calloc((size_t)nm * (size_t)nm, sizeof *sc->corr_L))) {
+        gsl_matrix_free(m);
+        pb_raise(PB_ENOMEM, NULL, "out of memory");
+        return;
+    }
+    gsl_matrix_set_identity(m);
+    for (int k = 0; k < sc->n_correlations; k++) {
+        double rho = pb_spearman_to_pearson(sc->corr[k].rho_s);
+        gsl_matrix_set(m, (size_t)ia[k], (size_t)ib[k], rho);
+        gsl_matrix_set(m, (size_t)ib[k], (size_t)ia[k], rho);
+    }
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int rc = gsl_linalg_cholesky_decomp1(m);
+    gsl_set_error_handler(old);
+    if (rc != GSL_SUCCESS)
+        pb_raise(PB_EINPUT, &sc->correlations_loc, "found a correlation matrix that is not positive definite; "
+                 "expected correlations that can hold together (lower the largest ones)");
+    else {
+        sc->n_corr_members = nm;
+        for (int i = 0; i < nm; i++)
+            for (int j = 0; j <= i; j++) sc->corr_L[(size_t)i * (size_t)nm + (size_t)j] = gsl_matrix_get(m, (size_t)i, (size_t)j);
+    }
+    gsl_matrix_free(m);
+}
+
 static void validate(ctx *c, pb_loc years_loc)
 {
     pb_scenario *sc = c->sc;
@@ -1058,21 +1090,8 @@ static void validate(ctx *c, pb_loc years_loc)
                 }
         }
         if (ok) {
-            gsl_matrix *m = gsl_matrix_alloc((size_t)nm, (size_t)nm);
-            if (!m) { pb_raise(PB_ENOMEM, NULL, "out of memory"); return; }
-            gsl_matrix_set_identity(m);
-            for (int k = 0; k < sc->n_correlations; k++) {
-                double rho = pb_spearman_to_pearson(sc->corr[k].rho_s);
-                gsl_matrix_set(m, (size_t)ia[k], (size_t)ib[k], rho);
-                gsl_matrix_set(m, (size_t)ib[k], (size_t)ia[k], rho);
-            }
-            gsl_error_handler_t *old = gsl_set_error_handler_off();
-            int rc = gsl_linalg_cholesky_decomp1(m);
-            gsl_set_error_handler(old);
-            gsl_matrix_free(m);
-            if (rc != GSL_SUCCESS)
-                pb_raise(PB_EINPUT, &sc->correlations_loc, "found a correlation matrix that is not positive definite; "
-                         "expected correlations that can hold together (lower the largest ones)");
+            for (int m = 0; m < nm; m++) sc->corr_param[m] = members[m]->param;
+            factor_correlations(sc, nm, ia, ib);
         }
     }
 }
@@ -1305,6 +1324,7 @@ void pb_scenario_free(pb_scenario *sc)
     for (int i = 0; i < sc->n_overrides; i++) free(sc->overrides[i]);
     free(sc->overrides);
     free(sc->description);
+    free(sc->corr_L);
     free(sc);
 }
 

@@ -76,6 +76,12 @@ typedef struct {
     int n_correlations;
     pb_correlation corr[PB_MAX_CORRELATIONS];
     pb_loc correlations_loc;
+    /* The correlations' distinct members in order of first appearance, and
+     * the lower Cholesky factor of their normal correlations (model.md §2),
+     * computed once at load: [n_corr_members * n_corr_members], row-major. */
+    int n_corr_members;
+    const pb_param *corr_param[2 * PB_MAX_CORRELATIONS];
+    double *corr_L;               /* owned; NULL without correlations */
 
     int n_target_years;
     int target_years[PB_MAX_YEARS];
