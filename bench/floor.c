@@ -46,7 +46,7 @@ int main(int argc, char **argv)
     enum { KEEP = 8192 };
 
     /* Real outputs to feed the statistics, and the sketch plan of a run. */
-    pb_sampler *sampler = pb_sampler_alloc(sc);
+    pb_sampler *sampler = pb_sampler_alloc(sc, &st);
     gsl_rng *rng = pb_rng_alloc();
     pb_path_ws *ws = pb_path_ws_alloc(H);
     pb_path_in *in = malloc(sizeof *in);

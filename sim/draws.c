@@ -153,64 +153,57 @@ static double record_call(void *ctx, const pb_param *p, int t)
     return pb_param_mean(p);
 }
 
-pb_sampler *pb_sampler_alloc(const pb_scenario *sc)
+/* Distinct parameters must have distinct streams (a 32-bit hash), and none
+ * the stream of a shock process. */
+static pb_status check_streams(const pb_param_ref *refs, int n)
 {
-    pb_sampler *s = calloc(1, sizeof *s);
-    pb_param_ref *refs = calloc(PB_MAX_PARAMS, sizeof *refs);
-    pb_path_in *scratch = malloc(sizeof *scratch);
-    if (!s || !refs || !scratch) {
-        free(s); free(refs); free(scratch);
-        pb_raise(PB_ENOMEM, NULL, "cannot allocate the sampler");
-        return NULL;
-    }
-    s->sc = sc;
-    int n = pb_scenario_params((pb_scenario *)sc, refs, PB_MAX_PARAMS);
-    recorder rc = {s, refs, n, false, NULL};
-    if (n >= 0) pb_path_in_fill(sc, scratch, record_call, &rc);
-    free(scratch);
-    if (n < 0 || rc.overflow || rc.unregistered) {
-        free(refs);
-        free(s);
-        if (rc.overflow) pb_raise(PB_EINTERNAL, NULL, "the scenario has more parameter values than the sampler holds");
-        if (rc.unregistered) pb_raise(PB_EINTERNAL, NULL, "a path draws a parameter that has no dotted path (param_table.h)");
-        return NULL;
-    }
-    s->shock_stream = pb_stream_id(PB_STREAM_SHOCK);
-    s->regime_stream = pb_stream_id(PB_STREAM_REGIME);
-    const pb_param *vol = sc->process == PB_PROCESS_GROWTH ? &sc->g_volatility : &sc->l_volatility;
-    s->draw_shocks = !(vol->dist == PB_DIST_FIXED && vol->v[0] == 0);
-
-    /* Distinct parameters must have distinct streams (a 32-bit hash). */
-    pb_status st = PB_OK;
-    for (int i = 0; i < n && st == PB_OK; i++) {
+    const uint32_t shock = pb_stream_id(PB_STREAM_SHOCK), regime = pb_stream_id(PB_STREAM_REGIME);
+    for (int i = 0; i < n; i++) {
         uint32_t id = pb_stream_id(refs[i].path);
         for (int j = 0; j < i; j++)
-            if (pb_stream_id(refs[j].path) == id) {
-                st = pb_raise(PB_EINTERNAL, NULL, "parameters '%s' and '%s' hash to the same random stream; rename one",
-                              refs[j].path, refs[i].path);
-                break;
-            }
-        if (id == s->shock_stream || id == s->regime_stream)
-            st = pb_raise(PB_EINTERNAL, NULL, "parameter '%s' hashes to the stream of a shock process", refs[i].path);
+            if (pb_stream_id(refs[j].path) == id)
+                return pb_raise(PB_EINTERNAL, NULL, "parameters '%s' and '%s' hash to the same random stream; rename one",
+                                refs[j].path, refs[i].path);
+        if (id == shock || id == regime)
+            return pb_raise(PB_EINTERNAL, NULL, "parameter '%s' hashes to the stream of a shock process", refs[i].path);
     }
+    return PB_OK;
+}
 
-    /* The correlated group: the members of the scenario's correlations, in
-     * the order of the Cholesky factor computed at load (scenario.h). */
-    for (int m = 0; m < sc->n_corr_members && st == PB_OK; m++) {
+/* The slots a path draws, recorded from pb_path_in_fill's calls. */
+static pb_status record_slots(pb_sampler *s, const pb_param_ref *refs, int n)
+{
+    pb_path_in *scratch = malloc(sizeof *scratch);
+    if (!scratch) return pb_raise(PB_ENOMEM, NULL, "cannot allocate the sampler");
+    recorder rc = {s, refs, n, false, NULL};
+    pb_path_in_fill(s->sc, scratch, record_call, &rc);
+    free(scratch);
+    if (rc.overflow) return pb_raise(PB_EINTERNAL, NULL, "the scenario has more parameter values than the sampler holds");
+    if (rc.unregistered) return pb_raise(PB_EINTERNAL, NULL, "a path draws a parameter that has no dotted path (param_table.h)");
+    return PB_OK;
+}
+
+/* The correlated group: the members of the scenario's correlations, in the
+ * order of the Cholesky factor computed at load (scenario.h). */
+static pb_status correlated_group(pb_sampler *s)
+{
+    const pb_scenario *sc = s->sc;
+    for (int m = 0; m < sc->n_corr_members; m++) {
         int k = 0;
         while (k < s->n_slots && !(s->slots[k].p == sc->corr_param[m] && s->slots[k].year == 0)) k++;
-        if (k == s->n_slots) {
-            st = pb_raise(PB_EINTERNAL, NULL, "a correlated parameter is not drawn per path");
-            break;
-        }
+        if (k == s->n_slots) return pb_raise(PB_EINTERNAL, NULL, "a correlated parameter is not drawn per path");
         s->slots[k].corr = m;
         s->corr_slot[m] = k;
     }
     s->n_corr = sc->n_corr_members;
     s->L = sc->corr_L;
-    free(refs);
-    if (st != PB_OK) { free(s); return NULL; }
-    /* The draws of a path, each from the start of its own stream. */
+    return PB_OK;
+}
+
+/* The draws of a path, each from the start of its own stream. */
+static void plan_steps(pb_sampler *s)
+{
+    const pb_scenario *sc = s->sc;
     int ns = 0;
     for (int k = 0; k < s->n_slots; k++)
         if (s->slots[k].p->dist != PB_DIST_FIXED && s->slots[k].corr < 0)
@@ -221,8 +214,38 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc)
         if (sc->has_regime) s->step[ns++] = (draw_step){STEP_REGIME, t, s->regime_stream, sc->start + t};
     }
     s->n_steps = ns;
+}
+
+pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
+{
+    pb_sampler *s = calloc(1, sizeof *s);
+    pb_param_ref *refs = calloc(PB_MAX_PARAMS, sizeof *refs);
+    if (!s || !refs) {
+        free(s);
+        free(refs);
+        *st = pb_raise(PB_ENOMEM, NULL, "cannot allocate the sampler");
+        return NULL;
+    }
+    s->sc = sc;
+    s->shock_stream = pb_stream_id(PB_STREAM_SHOCK);
+    s->regime_stream = pb_stream_id(PB_STREAM_REGIME);
+    const pb_param *vol = sc->process == PB_PROCESS_GROWTH ? &sc->g_volatility : &sc->l_volatility;
+    s->draw_shocks = !(vol->dist == PB_DIST_FIXED && vol->v[0] == 0);
+    int n = pb_scenario_params((pb_scenario *)sc, refs, PB_MAX_PARAMS);
+    *st = n < 0 ? PB_EINTERNAL : PB_OK; /* raised */
+    if (*st == PB_OK) *st = record_slots(s, refs, n);
+    if (*st == PB_OK) *st = check_streams(refs, n);
+    if (*st == PB_OK) *st = correlated_group(s);
+    free(refs);
+    if (*st != PB_OK) {
+        free(s);
+        return NULL;
+    }
+    plan_steps(s);
     return s;
 }
+
+int pb_sampler_years(const pb_sampler *s) { return s->sc->n_years; }
 
 void pb_sampler_free(pb_sampler *s) { free(s); }
 

@@ -89,7 +89,8 @@ static void test_set_keeps_other_draws(void **state)
     char *sets[] = {"finance.infra_share={dist: uniform, min: 0.3, max: 0.9}",
                     "gpu.generations.Rubin.cost={dist: triangular, min: 0.05, mode: 0.1, max: 0.3}"};
     pb_scenario *a = load(SRCDIR "/scenarios/baseline.yaml", NULL, 0), *b = load(SRCDIR "/scenarios/baseline.yaml", sets, 2);
-    pb_sampler *sa = pb_sampler_alloc(a), *sb = pb_sampler_alloc(b);
+    pb_status st_;
+    pb_sampler *sa = pb_sampler_alloc(a, &st_), *sb = pb_sampler_alloc(b, &st_);
     gsl_rng *r = pb_rng_alloc();
     pb_path_in *ia = malloc(sizeof *ia), *ib = malloc(sizeof *ib);
     int differ_si = 0, differ_cost = 0;
@@ -261,7 +262,8 @@ static void test_correlations(void **state)
 {
     (void)state;
     pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", NULL, 0);
-    pb_sampler *s = pb_sampler_alloc(sc);
+    pb_status st_;
+    pb_sampler *s = pb_sampler_alloc(sc, &st_);
     gsl_rng *r = pb_rng_alloc();
     pb_path_in *in = malloc(sizeof *in);
     const int n = 100000;
@@ -299,7 +301,8 @@ static void test_regime_chain(void **state)
 {
     (void)state;
     pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", NULL, 0);
-    pb_sampler *s = pb_sampler_alloc(sc);
+    pb_status st_;
+    pb_sampler *s = pb_sampler_alloc(sc, &st_);
     gsl_rng *r = pb_rng_alloc();
     pb_path_in *in = malloc(sizeof *in);
     const int n = 100000, H = sc->n_years;

@@ -92,7 +92,8 @@ static void test_fill_asks_for_exactly_the_registry(void **state)
                 if (pb_row_param(sc, &pb_param_rows[r]) == refs[k].param) row_used[r] = true;
         }
         /* The sampler accepts it (it refuses a parameter without a path). */
-        pb_sampler *smp = pb_sampler_alloc(sc);
+        pb_status sst;
+        pb_sampler *smp = pb_sampler_alloc(sc, &sst);
         assert_non_null(smp);
         pb_sampler_free(smp);
         pb_scenario_free(sc);

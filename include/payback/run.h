@@ -1,16 +1,18 @@
-/* run.h: the Monte Carlo kernel.  Paths are computed in blocks of PB_BLOCK
- * consecutive path indices (a constant: block b is paths b*PB_BLOCK ..
- * (b+1)*PB_BLOCK-1 of the run, whatever the threads, ranks or parts), blocks
- * are shared out to MPI ranks (contiguous ranges) and OpenMP threads, each
- * thread has one workspace, one generator and one accumulator allocated
- * once, and the accumulators are merged exactly (stats.h), so that results
- * are bit-identical for any thread count, rank count or split of the paths. */
+/* run.h: a Monte Carlo run and its statistics.  Paths are computed in
+ * blocks of PB_BLOCK consecutive path indices (a constant: block b is paths
+ * b*PB_BLOCK .. (b+1)*PB_BLOCK-1 of the run, whatever the threads, ranks or
+ * parts; partition.h), blocks are shared out to MPI ranks and OpenMP
+ * threads by the kernel (kernel.h), the statistics are a visitor of the
+ * kernel with one accumulator per thread, and the accumulators are merged
+ * exactly across threads and ranks (stats.h), so that results are
+ * bit-identical for any thread count, rank count or split of the paths. */
 #ifndef PB_RUN_H
 #define PB_RUN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "payback/pathset.h"
 #include "payback/scenario.h"
 #include "payback/stats.h"
 
@@ -25,16 +27,6 @@ typedef struct {
     int64_t store_paths;    /* keep the paths with index < store_paths */
     bool progress;          /* progress lines on stderr (rank 0) */
 } pb_run_opts;
-
-/* A set of whole paths, by index. */
-typedef struct {
-    int64_t n;              /* paths held */
-    int n_years;
-    int64_t *index;         /* [n], ascending */
-    double *series;         /* [n][PB_N_SERIES * n_years], as pb_path_out.series */
-    double *metric;         /* [n][PB_N_METRICS] */
-    unsigned char *irr_kind, *nonfinite; /* [n] */
-} pb_path_set;
 
 typedef struct {
     pb_summary *summary;    /* every rank: the statistics of the paths first .. end-1 */
@@ -59,10 +51,5 @@ void pb_run_result_clear(pb_run_result *res);
  * that edges holds).  acc is not changed. */
 pb_status pb_run_finish(const pb_scenario *sc, const pb_acc *acc, const pb_path_set *edges, pb_summary **out);
 
-/* Allocates the arrays of a set of n paths of H years (n = 0: none).
- * PB_ENOMEM after pb_raise. */
-pb_status pb_path_set_alloc(pb_path_set *ps, int64_t n, int H);
-/* Frees the arrays of a path set. */
-void pb_path_set_clear(pb_path_set *ps);
 
 #endif
