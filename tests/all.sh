@@ -1,8 +1,11 @@
 #!/bin/bash
 # all.sh: the whole test suite of `make test`.
-#   1. the cmocka programs (build/test_*) and the command-line checks
-#      (tests/cli.sh) on the normal build;
-#   2. the same on the ASan+UBSan build (build-san/);
+#   1. the cmocka programs (build/test_*), the command-line checks
+#      (tests/cli.sh) and the agreement with the NumPy model (tests/agree.py)
+#      on the normal build, and the code's citations of docs/model.md
+#      sections (tests/sections.sh);
+#   2. the cmocka programs and tests/cli.sh on the ASan+UBSan build
+#      (build-san/);
 #   3. the MPI build (build-mpi/) under mpirun against the serial build;
 #   4. runs and scenario validation under valgrind (serial build: Open
 #      MPI's own allocations would show as leaks).
@@ -47,6 +50,7 @@ tally < <(cmocka_suite build "")
 tally < <(bash tests/cli.sh build/payback tests/out/cli 2>&1)
 tally < <("$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <("$PY" tests/params.py build/payback tests/out/params 2>&1)
+tally < <(bash tests/sections.sh 2>&1)
 
 echo "# 2. ASan+UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
