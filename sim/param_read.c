@@ -1,0 +1,134 @@
+/* param_read.c: one parameter of a scenario file, a number or a
+ * distribution {dist: NAME, KEY: VALUE, ..., per_year: BOOL} (param.h's
+ * PB_DISTRIBUTIONS gives each law's keys). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenario_read.h"
+
+/* ------------------------------------------------------------------ */
+/* Parameters: a number or {dist: NAME, ...}                             */
+
+
+/* Marks a parameter whose value could not be read: sr_validate() skips it, so
+ * that one mistake gives one message. */
+void sr_mark_invalid(pb_param *out, pb_loc at)
+{
+    *out = pb_param_fixed(NAN);
+    out->set = true;
+    out->loc = at;
+}
+
+bool sr_is_invalid(const pb_param *p) { return p->dist == PB_DIST_FIXED && isnan(p->v[0]); }
+
+void sr_parse_param(ctx *c, yaml_node_t *n, pb_param *out, bool allow_per_year, const char *path)
+{
+    char buf[96];
+    pb_param p;
+    memset(&p, 0, sizeof p);
+    p.loc = sr_loc(c, n);
+    p.set = true;
+    sr_mark_invalid(out, p.loc); /* until the value is read in full */
+    if (n && n->type == YAML_SCALAR_NODE) {
+        double x;
+        if (!sr_get_number(c, n, &x, "a number or a distribution")) return;
+        p.dist = PB_DIST_FIXED;
+        p.v[0] = x;
+        *out = p;
+        return;
+    }
+    if (!n || n->type != YAML_MAPPING_NODE) {
+        ERR(c, n, "found %s for %s; expected a number or a distribution", sr_found(n, buf, sizeof buf), path);
+        return;
+    }
+    if (!sr_check_mapping(c, n, "a distribution")) return;
+    yaml_node_t *dn = sr_map_get(c, n, "dist");
+    if (!dn) {
+        ERR(c, n, "found a mapping without 'dist' for %s; expected a number or a distribution "
+                  "{dist: NAME, ...}", path);
+        return;
+    }
+    const char *dname = sr_scalar(dn);
+    p.dist = dname ? pb_dist_from_name(dname) : (pb_dist)PB_N_DIST;
+    if ((int)p.dist == PB_N_DIST) {
+        ERR(c, dn, "found distribution %s; expected one of fixed, normal, lognormal, uniform, "
+                   "triangular, pert, beta, gamma, discrete", sr_found(dn, buf, sizeof buf));
+        return;
+    }
+    const pb_dist_info *spec = &pb_dist_table[p.dist];
+    bool given[4] = {false}, ok = true;
+    /* Optional bounds: normal unbounded, beta on [0, 1]. */
+    if (p.dist == PB_DIST_NORMAL) { p.v[2] = -INFINITY; p.v[3] = INFINITY; }
+    if (p.dist == PB_DIST_BETA) { p.v[2] = 0; p.v[3] = 1; }
+    yaml_node_t *values = NULL, *probs = NULL;
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = sr_node(c, pr->key), *v = sr_node(c, pr->value);
+        const char *ks = sr_scalar(k);
+        if (!ks || sr_is_duplicate_key(c, n, pr) || strcmp(ks, "dist") == 0) continue;
+        if (strcmp(ks, "per_year") == 0) {
+            const char *s = sr_is_plain(v) ? sr_scalar(v) : NULL;
+            bool t = s && (!strcmp(s, "true") || !strcmp(s, "True") || !strcmp(s, "TRUE"));
+            bool f = s && (!strcmp(s, "false") || !strcmp(s, "False") || !strcmp(s, "FALSE"));
+            if (!t && !f) { ERR(c, v, "found %s for per_year; expected true or false", sr_found(v, buf, sizeof buf)); ok = false; }
+            else if (t && !allow_per_year) {
+                char list[160] = "";
+                for (int i = 0; i < PB_N_PARAM_ROWS; i++)
+                    if (pb_param_rows[i].per_year_ok)
+                        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? " and " : "",
+                                 pb_param_rows[i].path);
+                ERR(c, k, "found per_year: true on %s; expected per_year only on %s", path, list);
+                ok = false;
+            } else p.per_year = t;
+            continue;
+        }
+        int idx = -1;
+        for (int i = 0; i < 4 && spec->keys[i]; i++)
+            if (strcmp(spec->keys[i], ks) == 0) idx = i;
+        if (idx < 0) {
+            char list[160] = "dist";
+            for (int i = 0; i < 4 && spec->keys[i]; i++) {
+                strcat(list, ", ");
+                strcat(list, spec->keys[i]);
+            }
+            ERR(c, k, "found unknown key '%s' in a %s distribution; expected one of: %s%s", ks,
+                spec->name, list, allow_per_year ? ", per_year" : "");
+            ok = false;
+            continue;
+        }
+        given[idx] = true;
+        if (p.dist == PB_DIST_DISCRETE) {
+            if (idx == 0) values = v; else probs = v;
+            continue;
+        }
+        if (!sr_get_number(c, v, &p.v[idx], "a number")) ok = false;
+    }
+    for (int i = 0; i < spec->n_required; i++)
+        if (!given[i]) {
+            ERR(c, n, "found no '%s' in the %s distribution of %s; expected keys %s%s%s%s%s", spec->keys[i],
+                spec->name, path, spec->keys[0], spec->n_required > 1 ? ", " : "",
+                spec->n_required > 1 ? spec->keys[1] : "", spec->n_required > 2 ? ", " : "",
+                spec->n_required > 2 ? spec->keys[2] : "");
+            ok = false;
+        }
+    if (p.dist == PB_DIST_DISCRETE && values && probs) {
+        int nv = sr_number_list(c, values, p.values, PB_MAX_DISCRETE, "a list of values");
+        int np = sr_number_list(c, probs, p.p, PB_MAX_DISCRETE, "a list of probabilities");
+        if (nv < 0 || np < 0) ok = false;
+        else if (nv != np || nv == 0) {
+            ERR(c, probs, "found %d values and %d probabilities; expected as many of each, at least one", nv, np);
+            ok = false;
+        } else p.n = nv;
+    }
+    if (!ok) return;
+    char msg[300];
+    if (!pb_param_check(&p, msg, sizeof msg)) {
+        ERR(c, n, "%s (%s)", msg, path);
+        return;
+    }
+    *out = p;
+}
+
