@@ -7,17 +7,14 @@
  * ncdump and xarray.  Every dataset has `units` and `long_name`. */
 #include "payback/output.h"
 
-#include <errno.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
 #include "buildinfo.h"
+#include "h5util.h"
 #include "payback/par.h"
 
 const char *pb_build_string(void) { return PB_BUILD; }
@@ -33,46 +30,6 @@ typedef struct {
     const char *path;
     bool writer;            /* rank 0 writes the statistics; every rank makes the objects */
 } h5w;
-
-static herr_t attr_str(hid_t obj, const char *name, const char *value)
-{
-    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
-    herr_t rc = -1;
-    if (type < 0 || space < 0) goto done;
-    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) goto done;
-    if ((attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
-    rc = H5Awrite(attr, type, &value);
-done:
-    if (attr >= 0) H5Aclose(attr);
-    if (space >= 0) H5Sclose(space);
-    if (type >= 0) H5Tclose(type);
-    return rc;
-}
-
-static herr_t attr_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, size_t n, const void *v)
-{
-    hsize_t dim = n;
-    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL), attr = H5I_INVALID_HID;
-    herr_t rc = -1;
-    if (space < 0) goto done;
-    if ((attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
-    rc = H5Awrite(attr, mem_type, v);
-done:
-    if (attr >= 0) H5Aclose(attr);
-    if (space >= 0) H5Sclose(space);
-    return rc;
-}
-
-static hid_t tracked_gcpl(void)
-{
-    hid_t p = H5Pcreate(H5P_GROUP_CREATE);
-    if (p >= 0 && (H5Pset_link_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
-                   H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)) {
-        H5Pclose(p);
-        return H5I_INVALID_HID;
-    }
-    return p;
-}
 
 /* Dimensions of a dataset: none (scalar), year, quantile, or year x quantile. */
 enum { D_SCALAR, D_YEAR, D_Q, D_YEAR_Q };
@@ -93,8 +50,8 @@ static void write_ds(h5w *w, const char *name, int dims, bool is_int, const void
     if (space < 0) goto done;
     if ((dset = H5Dcreate2(w->grp, name, ftype, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
     if (w->writer && H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) goto done;
-    if (attr_str(dset, "units", units) < 0 || attr_str(dset, "long_name", long_name) < 0) goto done;
-    if (year_valued && attr_str(dset, "never", "+inf means no such year within the horizon (ranks after every year)") < 0) goto done;
+    if (pb_h5_attr_str(dset, "units", units) < 0 || pb_h5_attr_str(dset, "long_name", long_name) < 0) goto done;
+    if (year_valued && pb_h5_attr_str(dset, "never", "+inf means no such year within the horizon (ranks after every year)") < 0) goto done;
     for (int k = 0; k < rank; k++)
         if (H5DSattach_scale(dset, scales[k], (unsigned)k) < 0) goto done;
     ok = true;
@@ -107,7 +64,7 @@ done:
 /* Creates a group with its own year and quantile scales. */
 static bool open_group(h5w *w, hid_t file, const char *name, const pb_summary *s)
 {
-    hid_t gcpl = tracked_gcpl();
+    hid_t gcpl = pb_h5_tracked_gcpl();
     w->grp = w->year = w->quantile = H5I_INVALID_HID;
     w->H = s->n_years;
     w->Q = s->n_quantiles;
@@ -123,16 +80,16 @@ static bool open_group(h5w *w, hid_t file, const char *name, const pb_summary *s
     w->year = H5Dcreate2(w->grp, "year", H5T_STD_I32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(sp);
     if (w->year < 0 || (w->writer && H5Dwrite(w->year, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) < 0) ||
-        H5DSset_scale(w->year, "year") < 0 || attr_str(w->year, "units", "calendar year") < 0 ||
-        attr_str(w->year, "long_name", "calendar year (flows over the year, stocks at its end)") < 0)
+        H5DSset_scale(w->year, "year") < 0 || pb_h5_attr_str(w->year, "units", "calendar year") < 0 ||
+        pb_h5_attr_str(w->year, "long_name", "calendar year (flows over the year, stocks at its end)") < 0)
         return false;
     sp = H5Screate_simple(1, &qn, NULL);
     if (sp < 0) return false;
     w->quantile = H5Dcreate2(w->grp, "quantile", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Sclose(sp);
     if (w->quantile < 0 || (w->writer && H5Dwrite(w->quantile, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->quantiles) < 0) ||
-        H5DSset_scale(w->quantile, "quantile") < 0 || attr_str(w->quantile, "units", "1") < 0 ||
-        attr_str(w->quantile, "long_name", "quantile level (probability)") < 0)
+        H5DSset_scale(w->quantile, "quantile") < 0 || pb_h5_attr_str(w->quantile, "units", "1") < 0 ||
+        pb_h5_attr_str(w->quantile, "long_name", "quantile level (probability)") < 0)
         return false;
     return true;
 }
@@ -224,24 +181,6 @@ static void write_metrics_group(h5w *w, const pb_summary *s)
              "outside the sketch's fine buckets; 0: every quantile within 0.098 % of an order statistic", false);
 }
 
-/* Creates the folder of path if it does not exist (one level, as results/). */
-static pb_status ensure_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy) return pb_raise(PB_ENOMEM, NULL, "out of memory");
-    const char *dir = dirname(copy);
-    pb_status st = PB_OK;
-    struct stat sb;
-    if (stat(dir, &sb) != 0) {
-        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
-            st = pb_raise(PB_EIO, NULL, "cannot create folder '%s' for '%s': %s", dir, path, strerror(errno));
-    } else if (!S_ISDIR(sb.st_mode)) {
-        st = pb_raise(PB_EIO, NULL, "cannot write '%s': '%s' is not a folder", path, dir);
-    }
-    free(copy);
-    return st;
-}
-
 /* Selects in a file space of `total` rows the rows index - first of the
  * paths of ps (runs of consecutive indices, joined), or none. */
 static bool select_rows(hid_t fspace, const pb_path_set *ps, int64_t first, hsize_t cols)
@@ -266,7 +205,7 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
 {
     const pb_path_set *ps = pp->mine;
     const hsize_t N = (hsize_t)pp->total, H = (hsize_t)s->n_years, mine = ps ? (hsize_t)ps->n : 0;
-    hid_t grp = H5I_INVALID_HID, pscale = H5I_INVALID_HID, yscale = H5I_INVALID_HID, gcpl = tracked_gcpl();
+    hid_t grp = H5I_INVALID_HID, pscale = H5I_INVALID_HID, yscale = H5I_INVALID_HID, gcpl = pb_h5_tracked_gcpl();
     hid_t fs2 = H5I_INVALID_HID, fs1 = H5I_INVALID_HID, dcpl2 = H5I_INVALID_HID, dcpl1 = H5I_INVALID_HID;
     hid_t d = H5I_INVALID_HID, dxpl = pb_par_dxpl();
     int *years = malloc((size_t)H * sizeof *years);
@@ -293,22 +232,22 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
     /* Scales. */
     w = w && (pscale = H5Dcreate2(grp, "path", H5T_STD_I64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
         H5Dwrite(pscale, H5T_NATIVE_INT64, m1, fs1, dxpl, mine ? ps->index : NULL) >= 0 && H5DSset_scale(pscale, "path") >= 0 &&
-        attr_str(pscale, "units", "1") >= 0 && attr_str(pscale, "long_name", "path index (0-based) in the run") >= 0;
+        pb_h5_attr_str(pscale, "units", "1") >= 0 && pb_h5_attr_str(pscale, "long_name", "path index (0-based) in the run") >= 0;
     hid_t ys = w ? H5Screate_simple(1, &H, NULL) : H5I_INVALID_HID;
     if (ys >= 0) {
         yscale = H5Dcreate2(grp, "year", H5T_STD_I32LE, ys, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5Sclose(ys);
     }
     w = w && yscale >= 0 && (pb_par_rank() != 0 || H5Dwrite(yscale, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, years) >= 0) &&
-        H5DSset_scale(yscale, "year") >= 0 && attr_str(yscale, "units", "calendar year") >= 0 &&
-        attr_str(yscale, "long_name", "calendar year") >= 0;
+        H5DSset_scale(yscale, "year") >= 0 && pb_h5_attr_str(yscale, "units", "calendar year") >= 0 &&
+        pb_h5_attr_str(yscale, "long_name", "calendar year") >= 0;
     for (int k = 0; w && k < PB_N_SERIES; k++) {
         snprintf(what, sizeof what, "/paths/%s", pb_series_info[k].name);
         hsize_t start[2] = {0, (hsize_t)k * H}, count[2] = {mine, H};
         w = (!mine || H5Sselect_hyperslab(ms, H5S_SELECT_SET, start, NULL, count, NULL) >= 0) &&
             (d = H5Dcreate2(grp, pb_series_info[k].name, H5T_IEEE_F64LE, fs2, H5P_DEFAULT, dcpl2, H5P_DEFAULT)) >= 0 &&
             H5Dwrite(d, H5T_NATIVE_DOUBLE, ms, fs2, dxpl, mine ? ps->series : NULL) >= 0 &&
-            attr_str(d, "units", pb_series_info[k].units) >= 0 && attr_str(d, "long_name", pb_series_info[k].long_name) >= 0 &&
+            pb_h5_attr_str(d, "units", pb_series_info[k].units) >= 0 && pb_h5_attr_str(d, "long_name", pb_series_info[k].long_name) >= 0 &&
             H5DSattach_scale(d, pscale, 0) >= 0 && H5DSattach_scale(d, yscale, 1) >= 0;
         if (d >= 0) H5Dclose(d);
         d = H5I_INVALID_HID;
@@ -319,9 +258,9 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
         w = (!mine || H5Sselect_hyperslab(mm, H5S_SELECT_SET, start, NULL, count, NULL) >= 0) &&
             (d = H5Dcreate2(grp, pb_metric_info[m].name, H5T_IEEE_F64LE, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
             H5Dwrite(d, H5T_NATIVE_DOUBLE, mm, fs1, dxpl, mine ? ps->metric : NULL) >= 0 &&
-            attr_str(d, "units", pb_metric_info[m].units) >= 0 && attr_str(d, "long_name", pb_metric_info[m].long_name) >= 0 &&
-            (!pb_metric_is_year(m) || attr_str(d, "never", "+inf means no such year within the horizon") >= 0) &&
-            (m != PB_M_IRR || attr_str(d, "missing", "NaN where the path has no IRR or several (see irr_kind)") >= 0) &&
+            pb_h5_attr_str(d, "units", pb_metric_info[m].units) >= 0 && pb_h5_attr_str(d, "long_name", pb_metric_info[m].long_name) >= 0 &&
+            (!pb_metric_is_year(m) || pb_h5_attr_str(d, "never", "+inf means no such year within the horizon") >= 0) &&
+            (m != PB_M_IRR || pb_h5_attr_str(d, "missing", "NaN where the path has no IRR or several (see irr_kind)") >= 0) &&
             H5DSattach_scale(d, pscale, 0) >= 0;
         if (d >= 0) H5Dclose(d);
         d = H5I_INVALID_HID;
@@ -335,7 +274,7 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
         snprintf(what, sizeof what, "/paths/%s", one[i].name);
         w = (d = H5Dcreate2(grp, one[i].name, one[i].ft, fs1, H5P_DEFAULT, dcpl1, H5P_DEFAULT)) >= 0 &&
             H5Dwrite(d, one[i].mt, m1, fs1, dxpl, one[i].data) >= 0 &&
-            attr_str(d, "units", one[i].units) >= 0 && attr_str(d, "long_name", one[i].long_name) >= 0 &&
+            pb_h5_attr_str(d, "units", one[i].units) >= 0 && pb_h5_attr_str(d, "long_name", one[i].long_name) >= 0 &&
             H5DSattach_scale(d, pscale, 0) >= 0;
         if (d >= 0) H5Dclose(d);
         d = H5I_INVALID_HID;
@@ -378,7 +317,7 @@ static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *s
     ok = ok && (sp1 = H5Screate_simple(1, &len, NULL)) >= 0 &&
          (d = H5Dcreate2(grp, "acc", H5T_STD_U8LE, sp1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
          (!writer || H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, blob) >= 0) &&
-         attr_str(d, "long_name", "the merge state of the complete blocks (payback's packed accumulator; native byte order)") >= 0;
+         pb_h5_attr_str(d, "long_name", "the merge state of the complete blocks (payback's packed accumulator; native byte order)") >= 0;
     if (d >= 0) H5Dclose(d);
     if (sp1 >= 0) H5Sclose(sp1);
     d = sp1 = H5I_INVALID_HID;
@@ -399,141 +338,77 @@ static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *s
         if (sp1 >= 0) H5Sclose(sp1);
         d = sp1 = H5I_INVALID_HID;
     }
-    ok = ok && attr_str(grp, "long_name", "what `payback merge` needs: the complete blocks' statistics and the paths "
+    ok = ok && pb_h5_attr_str(grp, "long_name", "what `payback merge` needs: the complete blocks' statistics and the paths "
                                           "of blocks this part covers only in part") >= 0;
     if (grp >= 0) H5Gclose(grp);
     free(blob);
     return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write /state to '%s'", tmp);
 }
 
-pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
-                          const pb_paths_part *paths, const pb_state_part *state)
+/* The root attributes: what the run was. */
+static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info, const pb_state_part *state)
 {
-    const bool writer = pb_par_rank() == 0;
-    pb_status st = pb_par_agree(writer ? ensure_dir(path) : PB_OK);
-    if (st != PB_OK) return st == PB_EIO || st == PB_ENOMEM ? st : PB_EIO;
-    /* One temporary name for all ranks: rank 0's process id. */
-    int64_t pid = (int64_t)getpid();
-    if ((st = pb_par_bcast(&pid, sizeof pid)) != PB_OK) return st;
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) return pb_raise(PB_ENOMEM, NULL, "out of memory");
-    snprintf(tmp, len, "%s.part%lld", path, (long long)pid);
-
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), file = H5I_INVALID_HID, fapl = pb_par_fapl();
-    st = PB_EIO;
-    if (fcpl < 0 || H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
-        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)
-        goto done;
-    if (fapl < 0 || (file = H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl)) < 0) {
-        pb_raise(PB_EIO, NULL, "cannot create '%s'", tmp);
-        goto done;
-    }
     int64_t ranks = info->ranks, threads = info->threads, n_paths = info->paths, det = info->deterministic;
     uint64_t seed = info->seed;
-    bool ok = attr_str(file, "program", "payback") >= 0 && attr_str(file, "version", info->version) >= 0 &&
-              attr_str(file, "build", info->build) >= 0 &&
-              attr_str(file, "scenario_name", info->scenario_name) >= 0 &&
-              attr_str(file, "scenario_file", info->scenario_file) >= 0 &&
-              attr_str(file, "scenario_yaml", info->scenario_yaml) >= 0 &&
-              attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &seed) >= 0 &&
-              attr_num(file, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n_paths) >= 0 &&
-              attr_num(file, "threads", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &threads) >= 0 &&
-              attr_num(file, "ranks", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &ranks) >= 0 &&
-              attr_num(file, "deterministic", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &det) >= 0 &&
-              attr_str(file, "created", info->created) >= 0 &&
-              attr_str(file, "units_money", "billion USD, nominal") >= 0 &&
-              attr_num(file, "target_years", H5T_STD_I32LE, H5T_NATIVE_INT, (size_t)info->n_target_years,
-                       info->target_years) >= 0;
+    bool ok = pb_h5_attr_str(file, "program", "payback") >= 0 && pb_h5_attr_str(file, "version", info->version) >= 0 &&
+              pb_h5_attr_str(file, "build", info->build) >= 0 &&
+              pb_h5_attr_str(file, "scenario_name", info->scenario_name) >= 0 &&
+              pb_h5_attr_str(file, "scenario_file", info->scenario_file) >= 0 &&
+              pb_h5_attr_str(file, "scenario_yaml", info->scenario_yaml) >= 0 &&
+              pb_h5_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &seed) >= 0 &&
+              pb_h5_attr_num(file, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n_paths) >= 0 &&
+              pb_h5_attr_num(file, "threads", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &threads) >= 0 &&
+              pb_h5_attr_num(file, "ranks", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &ranks) >= 0 &&
+              pb_h5_attr_num(file, "deterministic", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &det) >= 0 &&
+              pb_h5_attr_str(file, "created", info->created) >= 0 &&
+              pb_h5_attr_str(file, "units_money", "billion USD, nominal") >= 0 &&
+              pb_h5_attr_num(file, "target_years", H5T_STD_I32LE, H5T_NATIVE_INT, (size_t)info->n_target_years,
+                             info->target_years) >= 0;
     /* The --set arguments, one line each (an empty string when there are none). */
     size_t olen = 1;
     for (int i = 0; i < info->n_overrides; i++) olen += strlen(info->overrides[i]) + 1;
     char *ov = calloc(olen, 1);
-    if (!ov) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); goto done; }
+    if (!ov) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     for (int i = 0; i < info->n_overrides; i++) {
         strcat(ov, info->overrides[i]);
         if (i + 1 < info->n_overrides) strcat(ov, "\n");
     }
-    ok = ok && attr_str(file, "overrides", ov) >= 0;
+    ok = ok && pb_h5_attr_str(file, "overrides", ov) >= 0;
     free(ov);
     if (state) {
         int64_t pf = state->first, pe = state->end;
-        ok = ok && attr_num(file, "paths_first", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pf) >= 0 &&
-             attr_num(file, "paths_end", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pe) >= 0;
+        ok = ok && pb_h5_attr_num(file, "paths_first", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pf) >= 0 &&
+             pb_h5_attr_num(file, "paths_end", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pe) >= 0;
     }
-    if (!ok) { pb_raise(PB_EIO, NULL, "cannot write the attributes of '%s'", tmp); goto done; }
+    return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write the attributes of '%s'", tmp);
+}
 
-    h5w w = {.st = PB_OK, .path = tmp, .writer = writer};
-    if (!open_group(&w, file, "summary", s)) { close_group(&w); pb_raise(PB_EIO, NULL, "cannot create /summary in '%s'", tmp); goto done; }
+pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,
+                          const pb_paths_part *paths, const pb_state_part *state)
+{
+    pb_h5_out out;
+    pb_status st = pb_h5_out_begin(path, &out);
+    if (st == PB_OK) st = write_root(out.file, out.tmp, info, state);
+    if (st != PB_OK) return pb_h5_out_end(&out, st);
+    const char *tmp = out.tmp;
+    h5w w = {.st = PB_OK, .path = tmp, .writer = pb_par_rank() == 0};
+    if (!open_group(&w, out.file, "summary", s)) { close_group(&w); st = pb_raise(PB_EIO, NULL, "cannot create /summary in '%s'", tmp); goto done; }
     write_summary_group(&w, s);
     close_group(&w);
     if (w.st != PB_OK) { st = w.st; goto done; }
-    if (!open_group(&w, file, "metrics", s)) { close_group(&w); pb_raise(PB_EIO, NULL, "cannot create /metrics in '%s'", tmp); goto done; }
+    if (!open_group(&w, out.file, "metrics", s)) { close_group(&w); st = pb_raise(PB_EIO, NULL, "cannot create /metrics in '%s'", tmp); goto done; }
     write_metrics_group(&w, s);
     close_group(&w);
     if (w.st != PB_OK) { st = w.st; goto done; }
-    if (paths && paths->total > 0 && (st = write_paths(file, tmp, paths, s)) != PB_OK) goto done;
-    if (state && (st = write_state(file, tmp, state, s->n_years)) != PB_OK) goto done;
+    if (paths && paths->total > 0 && (st = write_paths(out.file, tmp, paths, s)) != PB_OK) goto done;
+    if (state && (st = write_state(out.file, tmp, state, s->n_years)) != PB_OK) goto done;
     st = PB_OK;
 done:
-    if (fcpl >= 0) H5Pclose(fcpl);
-    pb_par_fapl_close(fapl);
-    if (file >= 0 && H5Fclose(file) < 0 && st == PB_OK) st = pb_raise(PB_EIO, NULL, "cannot close '%s'", tmp);
-    st = pb_par_agree(st);
-    if (st == PB_OK && writer && rename(tmp, path) != 0)
-        st = pb_raise(PB_EIO, NULL, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
-    st = pb_par_agree(st);
-    if (st != PB_OK && writer) unlink(tmp);
-    free(tmp);
-    return st;
+    return pb_h5_out_end(&out, st);
 }
 
 /* ------------------------------------------------------------------ */
 /* Reading back                                                         */
-
-static char *read_attr_str(hid_t obj, const char *name)
-{
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5I_INVALID_HID;
-    char *out = NULL, *v = NULL;
-    if (attr < 0) return NULL;
-    if ((type = H5Aget_type(attr)) < 0) goto done;
-    if (H5Tis_variable_str(type) > 0) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5T_CSET_UTF8);
-        if (H5Aread(attr, mt, &v) >= 0 && v) {
-            out = strdup(v);
-            H5free_memory(v);
-        }
-        H5Tclose(mt);
-    }
-done:
-    if (type >= 0) H5Tclose(type);
-    H5Aclose(attr);
-    return out;
-}
-
-static bool read_attr_num(hid_t obj, const char *name, hid_t mem_type, void *v)
-{
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr < 0) return false;
-    bool ok = H5Aread(attr, mem_type, v) >= 0;
-    H5Aclose(attr);
-    return ok;
-}
-
-static bool read_ds(hid_t grp, const char *name, hid_t mem_type, void *v, hssize_t want)
-{
-    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT), sp = H5I_INVALID_HID;
-    bool ok = false;
-    if (d < 0) return false;
-    if ((sp = H5Dget_space(d)) < 0 || H5Sget_simple_extent_npoints(sp) != want) goto done;
-    ok = H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
-done:
-    if (sp >= 0) H5Sclose(sp);
-    H5Dclose(d);
-    return ok;
-}
 
 void pb_run_info_clear(pb_run_info *info)
 {
@@ -551,26 +426,26 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
     if (file < 0) return pb_raise(PB_EINPUT, NULL, "cannot open '%s' as an HDF5 result file", path);
     pb_status st = PB_EINPUT;
     pb_summary *s = NULL;
-    char *prog = read_attr_str(file, "program");
+    char *prog = pb_h5_read_attr_str(file, "program");
     bool ok = prog && strcmp(prog, "payback") == 0;
     free(prog);
     if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' is not a payback result (no attribute program = \"payback\")", path); goto done; }
-    info->scenario_name = read_attr_str(file, "scenario_name");
-    info->scenario_file = read_attr_str(file, "scenario_file");
-    char *ver = read_attr_str(file, "version"), *created = read_attr_str(file, "created");
+    info->scenario_name = pb_h5_read_attr_str(file, "scenario_name");
+    info->scenario_file = pb_h5_read_attr_str(file, "scenario_file");
+    char *ver = pb_h5_read_attr_str(file, "version"), *created = pb_h5_read_attr_str(file, "created");
     snprintf(info->version, sizeof info->version, "%s", ver ? ver : "?");
     snprintf(info->created, sizeof info->created, "%s", created ? created : "?");
     free(ver);
     free(created);
     int64_t paths = 0, threads = 0, ranks = 0, det = 0;
-    ok = info->scenario_name && info->scenario_file && read_attr_num(file, "seed", H5T_NATIVE_UINT64, &info->seed) &&
-         read_attr_num(file, "paths", H5T_NATIVE_INT64, &paths) &&
-         read_attr_num(file, "threads", H5T_NATIVE_INT64, &threads) &&
-         read_attr_num(file, "ranks", H5T_NATIVE_INT64, &ranks) &&
-         read_attr_num(file, "deterministic", H5T_NATIVE_INT64, &det);
+    ok = info->scenario_name && info->scenario_file && pb_h5_read_attr_num(file, "seed", H5T_NATIVE_UINT64, &info->seed) &&
+         pb_h5_read_attr_num(file, "paths", H5T_NATIVE_INT64, &paths) &&
+         pb_h5_read_attr_num(file, "threads", H5T_NATIVE_INT64, &threads) &&
+         pb_h5_read_attr_num(file, "ranks", H5T_NATIVE_INT64, &ranks) &&
+         pb_h5_read_attr_num(file, "deterministic", H5T_NATIVE_INT64, &det);
     info->paths = paths;
-    info->partial = read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &info->paths_first) &&
-                    read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &info->paths_end);
+    info->partial = pb_h5_read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &info->paths_first) &&
+                    pb_h5_read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &info->paths_end);
     info->threads = (int)threads;
     info->ranks = (int)ranks;
     info->deterministic = det != 0;
@@ -617,7 +492,7 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
         double *data[6] = {ss->mean, ss->sd, ss->se, ss->q, ss->q_lo, ss->q_hi};
         for (int j = 0; ok && j < 6; j++) {
             snprintf(name, sizeof name, "%s_%s", pb_series_info[k].name, suffix[j]);
-            ok = read_ds(sg, name, H5T_NATIVE_DOUBLE, data[j], j < 3 ? H : (hssize_t)H * Q);
+            ok = pb_h5_read_ds(sg, name, H5T_NATIVE_DOUBLE, data[j], j < 3 ? H : (hssize_t)H * Q);
         }
     }
     for (int m = 0; ok && m < PB_N_METHODS; m++) {
@@ -625,12 +500,12 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
         double *data[3] = {s->p_closed[m], s->p_closed_lo[m], s->p_closed_hi[m]};
         for (int j = 0; ok && j < 3; j++) {
             snprintf(name, sizeof name, "p_gap_closed_%s%s", pb_method_names[m], suffix[j]);
-            ok = read_ds(sg, name, H5T_NATIVE_DOUBLE, data[j], H);
+            ok = pb_h5_read_ds(sg, name, H5T_NATIVE_DOUBLE, data[j], H);
         }
     }
-    ok = ok && read_ds(sg, "nonfinite_paths", H5T_NATIVE_INT64, &s->nonfinite, 1) &&
-         read_ds(sg, "paths_used", H5T_NATIVE_INT64, &s->n, 1) &&
-         read_ds(sg, "coarse_quantiles", H5T_NATIVE_INT64, &s->coarse_series, 1);
+    ok = ok && pb_h5_read_ds(sg, "nonfinite_paths", H5T_NATIVE_INT64, &s->nonfinite, 1) &&
+         pb_h5_read_ds(sg, "paths_used", H5T_NATIVE_INT64, &s->n, 1) &&
+         pb_h5_read_ds(sg, "coarse_quantiles", H5T_NATIVE_INT64, &s->coarse_series, 1);
     for (int k = 0; ok && k < PB_N_METRICS; k++) {
         pb_metric_stats *ms = &s->metric[k];
         const char *nm = pb_metric_info[k].name;
@@ -638,18 +513,18 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
         double *data[6] = {&ms->mean, &ms->sd, &ms->se, ms->q, ms->q_lo, ms->q_hi};
         for (int j = 0; ok && j < 6; j++) {
             snprintf(name, sizeof name, "%s_%s", nm, sfx[j]);
-            ok = read_ds(mg, name, H5T_NATIVE_DOUBLE, data[j], j < 3 ? 1 : Q);
+            ok = pb_h5_read_ds(mg, name, H5T_NATIVE_DOUBLE, data[j], j < 3 ? 1 : Q);
         }
         if (ok && pb_metric_is_year(k)) {
             snprintf(name, sizeof name, "%s_never", nm);
-            ok = read_ds(mg, name, H5T_NATIVE_INT64, &ms->never, 1);
+            ok = pb_h5_read_ds(mg, name, H5T_NATIVE_INT64, &ms->never, 1);
             snprintf(name, sizeof name, "%s_hist", nm);
-            ok = ok && read_ds(mg, name, H5T_NATIVE_INT64, ms->hist, H);
+            ok = ok && pb_h5_read_ds(mg, name, H5T_NATIVE_INT64, ms->hist, H);
         }
     }
-    ok = ok && read_ds(mg, "irr_none", H5T_NATIVE_INT64, &s->irr_none, 1) &&
-         read_ds(mg, "irr_multiple", H5T_NATIVE_INT64, &s->irr_multiple, 1) &&
-         read_ds(mg, "coarse_quantiles", H5T_NATIVE_INT64, &s->coarse_metrics, 1);
+    ok = ok && pb_h5_read_ds(mg, "irr_none", H5T_NATIVE_INT64, &s->irr_none, 1) &&
+         pb_h5_read_ds(mg, "irr_multiple", H5T_NATIVE_INT64, &s->irr_multiple, 1) &&
+         pb_h5_read_ds(mg, "coarse_quantiles", H5T_NATIVE_INT64, &s->coarse_metrics, 1);
     if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' lacks datasets of a payback result (or they have the wrong shape)", path); goto done; }
     st = PB_OK;
 done:
@@ -678,17 +553,6 @@ void pb_part_clear(pb_part *part)
     memset(part, 0, sizeof *part);
 }
 
-static hssize_t ds_points(hid_t grp, const char *name)
-{
-    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
-    if (d < 0) return -1;
-    hid_t sp = H5Dget_space(d);
-    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-    if (sp >= 0) H5Sclose(sp);
-    H5Dclose(d);
-    return n;
-}
-
 pb_status pb_part_read(const char *path, pb_part *part)
 {
     memset(part, 0, sizeof *part);
@@ -699,43 +563,43 @@ pb_status pb_part_read(const char *path, pb_part *part)
     pb_summary_free(s);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), sg = H5I_INVALID_HID, pg = H5I_INVALID_HID;
     st = PB_EINPUT;
-    bool ok = file >= 0 && (part->info.scenario_yaml = read_attr_str(file, "scenario_yaml")) &&
-              (part->overrides = read_attr_str(file, "overrides"));
+    bool ok = file >= 0 && (part->info.scenario_yaml = pb_h5_read_attr_str(file, "scenario_yaml")) &&
+              (part->overrides = pb_h5_read_attr_str(file, "overrides"));
     if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' lacks the scenario of its run", path); goto done; }
-    if (!read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &part->first) ||
-        !read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &part->end) || (sg = H5Gopen2(file, "state", H5P_DEFAULT)) < 0) {
+    if (!pb_h5_read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &part->first) ||
+        !pb_h5_read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &part->end) || (sg = H5Gopen2(file, "state", H5P_DEFAULT)) < 0) {
         pb_raise(PB_EINPUT, NULL, "'%s' is not a partial result (no paths_first, paths_end and /state: run with --paths A:B)", path);
         goto done;
     }
-    hssize_t blob = ds_points(sg, "acc"), E = ds_points(sg, "edge_index");
+    hssize_t blob = pb_h5_points(sg, "acc"), E = pb_h5_points(sg, "edge_index");
     size_t stride = (size_t)PB_N_SERIES * (size_t)H;
     if (blob < 0 || E < 0 || !(part->acc_blob = malloc(blob ? (size_t)blob : 1)) || pb_path_set_alloc(&part->edges, E, H) != PB_OK) {
         pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path);
         goto done;
     }
     part->acc_len = (size_t)blob;
-    ok = read_ds(sg, "acc", H5T_NATIVE_UCHAR, part->acc_blob, blob) &&
-         (E == 0 || (read_ds(sg, "edge_index", H5T_NATIVE_INT64, part->edges.index, E) &&
-                     read_ds(sg, "edge_series", H5T_NATIVE_DOUBLE, part->edges.series, E * (hssize_t)stride) &&
-                     read_ds(sg, "edge_metric", H5T_NATIVE_DOUBLE, part->edges.metric, E * PB_N_METRICS) &&
-                     read_ds(sg, "edge_irr_kind", H5T_NATIVE_UCHAR, part->edges.irr_kind, E) &&
-                     read_ds(sg, "edge_nonfinite", H5T_NATIVE_UCHAR, part->edges.nonfinite, E)));
+    ok = pb_h5_read_ds(sg, "acc", H5T_NATIVE_UCHAR, part->acc_blob, blob) &&
+         (E == 0 || (pb_h5_read_ds(sg, "edge_index", H5T_NATIVE_INT64, part->edges.index, E) &&
+                     pb_h5_read_ds(sg, "edge_series", H5T_NATIVE_DOUBLE, part->edges.series, E * (hssize_t)stride) &&
+                     pb_h5_read_ds(sg, "edge_metric", H5T_NATIVE_DOUBLE, part->edges.metric, E * PB_N_METRICS) &&
+                     pb_h5_read_ds(sg, "edge_irr_kind", H5T_NATIVE_UCHAR, part->edges.irr_kind, E) &&
+                     pb_h5_read_ds(sg, "edge_nonfinite", H5T_NATIVE_UCHAR, part->edges.nonfinite, E)));
     if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path); goto done; }
     /* /paths, if the part kept paths: back into the interleaved layout. */
     if (H5Lexists(file, "paths", H5P_DEFAULT) > 0 && (pg = H5Gopen2(file, "paths", H5P_DEFAULT)) >= 0) {
-        hssize_t n = ds_points(pg, "path_index");
+        hssize_t n = pb_h5_points(pg, "path_index");
         double *col = n > 0 ? malloc((size_t)n * (size_t)H * sizeof *col) : NULL;
         ok = n >= 0 && pb_path_set_alloc(&part->stored, n, H) == PB_OK && (n == 0 || col) &&
-             (n == 0 || (read_ds(pg, "path_index", H5T_NATIVE_INT64, part->stored.index, n) &&
-                         read_ds(pg, "irr_kind", H5T_NATIVE_UCHAR, part->stored.irr_kind, n) &&
-                         read_ds(pg, "nonfinite", H5T_NATIVE_UCHAR, part->stored.nonfinite, n)));
+             (n == 0 || (pb_h5_read_ds(pg, "path_index", H5T_NATIVE_INT64, part->stored.index, n) &&
+                         pb_h5_read_ds(pg, "irr_kind", H5T_NATIVE_UCHAR, part->stored.irr_kind, n) &&
+                         pb_h5_read_ds(pg, "nonfinite", H5T_NATIVE_UCHAR, part->stored.nonfinite, n)));
         for (int k = 0; ok && n > 0 && k < PB_N_SERIES; k++) {
-            ok = read_ds(pg, pb_series_info[k].name, H5T_NATIVE_DOUBLE, col, n * H);
+            ok = pb_h5_read_ds(pg, pb_series_info[k].name, H5T_NATIVE_DOUBLE, col, n * H);
             for (hssize_t i = 0; ok && i < n; i++)
                 memcpy(part->stored.series + (size_t)i * stride + (size_t)k * (size_t)H, col + (size_t)i * (size_t)H, (size_t)H * sizeof *col);
         }
         for (int m = 0; ok && n > 0 && m < PB_N_METRICS; m++) {
-            ok = read_ds(pg, pb_metric_info[m].name, H5T_NATIVE_DOUBLE, col, n);
+            ok = pb_h5_read_ds(pg, pb_metric_info[m].name, H5T_NATIVE_DOUBLE, col, n);
             for (hssize_t i = 0; ok && i < n; i++) part->stored.metric[(size_t)i * PB_N_METRICS + (size_t)m] = col[i];
         }
         free(col);
