@@ -41,7 +41,8 @@ static pb_status read_root(hid_t file, const char *path, pb_run_info *info)
     char *prog = pb_h5_read_attr_str(file, "program");
     bool ok = prog && strcmp(prog, "payback") == 0;
     free(prog);
-    if (!ok) return pb_raise(PB_EINPUT, NULL, "'%s' is not a payback result (no attribute program = \"payback\")", path);
+    if (!ok)
+        return pb_raise(PB_EINPUT, NULL, "'%s' is not a payback result (no attribute program = \"payback\")", path);
     info->scenario_name = pb_h5_read_attr_str(file, "scenario_name");
     info->scenario_file = pb_h5_read_attr_str(file, "scenario_file");
     char *ver = pb_h5_read_attr_str(file, "version"), *created = pb_h5_read_attr_str(file, "created");
@@ -50,7 +51,8 @@ static pb_status read_root(hid_t file, const char *path, pb_run_info *info)
     free(ver);
     free(created);
     int64_t paths = 0, threads = 0, ranks = 0, det = 0;
-    ok = info->scenario_name && info->scenario_file && pb_h5_read_attr_num(file, "seed", H5T_NATIVE_UINT64, &info->seed) &&
+    ok = info->scenario_name && info->scenario_file &&
+         pb_h5_read_attr_num(file, "seed", H5T_NATIVE_UINT64, &info->seed) &&
          pb_h5_read_attr_num(file, "paths", H5T_NATIVE_INT64, &paths) &&
          pb_h5_read_attr_num(file, "threads", H5T_NATIVE_INT64, &threads) &&
          pb_h5_read_attr_num(file, "ranks", H5T_NATIVE_INT64, &ranks) &&
@@ -65,7 +67,8 @@ static pb_status read_root(hid_t file, const char *path, pb_run_info *info)
     if (ta >= 0) {
         hid_t sp = H5Aget_space(ta);
         hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-        if (n >= 1 && n <= PB_MAX_YEARS && H5Aread(ta, H5T_NATIVE_INT, info->target_years) >= 0) info->n_target_years = (int)n;
+        if (n >= 1 && n <= PB_MAX_YEARS && H5Aread(ta, H5T_NATIVE_INT, info->target_years) >= 0)
+            info->n_target_years = (int)n;
         if (sp >= 0) H5Sclose(sp);
         H5Aclose(ta);
     }
@@ -75,7 +78,7 @@ static pb_status read_root(hid_t file, const char *path, pb_run_info *info)
 }
 
 /* A 1-d scale of 1 .. max values into v; its length, or 0. */
-static int read_scale(hid_t grp, const pb_scale *sc, hid_t mem_type, void *v, hssize_t max)
+static int read_scale(hid_t grp, const pb_label *sc, hid_t mem_type, void *v, hssize_t max)
 {
     hssize_t n = pb_h5_points(grp, sc->name);
     return n >= 1 && n <= max && pb_h5_read_ds(grp, sc->name, mem_type, v, n) ? (int)n : 0;
@@ -96,7 +99,8 @@ static pb_status read_stats(hid_t grp, const pb_group *g, pb_summary *s, const c
         pb_var_name(it.var, it.k, name, sizeof name);
         if (!data) return pb_raise(PB_EINTERNAL, NULL, "no memory in the summary for /%s/%s", g->name, name);
         if (!pb_h5_read_ds(grp, name, pb_type_mem(it.var->type), data, want))
-            return pb_raise(PB_EINPUT, NULL, "'%s' lacks datasets of a payback result (or they have the wrong shape)", path);
+            return pb_raise(PB_EINPUT, NULL, "'%s' lacks datasets of a payback result (or they have the wrong shape)",
+                            path);
     }
     return PB_OK;
 }
@@ -157,7 +161,6 @@ static bool read_path_set(hid_t grp, const pb_group *g, hssize_t n, int H, pb_pa
         /* Memory: the array [n][cols]; the variable's columns of it. */
         hsize_t mdims[2] = {(hsize_t)n, pb_var_cols(it.var, H)};
         hsize_t start[2] = {0, pb_var_col0(it.var, it.k, H)}, count[2] = {(hsize_t)n, rank == 2 ? len[1] : 1};
-        if (it.var->shape == PB_SHAPE_PATH_ARRAY) count[1] = mdims[1];
         hid_t ms = H5Screate_simple(2, mdims, NULL);
         ok = ms >= 0 && H5Sselect_hyperslab(ms, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
              pb_h5_read_ds_into(grp, name, pb_type_mem(it.var->type), ms, pb_var_data(it.var, ps, it.k),
@@ -196,7 +199,8 @@ pb_status pb_part_read(const char *path, pb_part *part)
     if (!pb_h5_read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &part->first) ||
         !pb_h5_read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &part->end) ||
         (sg = H5Gopen2(file, pb_schema_state.name, H5P_DEFAULT)) < 0) {
-        pb_raise(PB_EINPUT, NULL, "'%s' is not a partial result (no paths_first, paths_end and /state: run with --paths A:B)", path);
+        pb_raise(PB_EINPUT, NULL,
+                 "'%s' is not a partial result (no paths_first, paths_end and /state: run with --paths A:B)", path);
         goto done;
     }
     if (!read_state(sg, H, part)) { pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path); goto done; }

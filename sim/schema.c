@@ -33,20 +33,20 @@
 #define YEAR_SCALE {"year", "calendar year", "calendar year (flows over the year, stocks at its end)"}
 #define QUANTILE_SCALE {"quantile", "1", "quantile level (probability)"}
 
-/* clang-format off */
 static const pb_var summary_vars[] = {
     {.each = PB_EACH_SERIES, .post = "_mean", .ln_pre = "mean of ", .shape = PB_SHAPE_YEAR, SERIES(mean)},
     {.each = PB_EACH_SERIES, .post = "_sd", .ln_pre = "standard deviation of ", .shape = PB_SHAPE_YEAR, SERIES(sd)},
-    {.each = PB_EACH_SERIES, .post = "_se", .ln_pre = "standard error of the mean of ", .shape = PB_SHAPE_YEAR, SERIES(se)},
+    {.each = PB_EACH_SERIES, .post = "_se", .ln_pre = "standard error of the mean of ", .shape = PB_SHAPE_YEAR,
+     SERIES(se)},
     {.each = PB_EACH_SERIES, .post = "_q", .ln_pre = "quantile of ", .shape = PB_SHAPE_YEAR_QUANTILE, SERIES(q)},
     {.each = PB_EACH_SERIES, .post = "_q_lo", .ln_pre = Q_LO, .shape = PB_SHAPE_YEAR_QUANTILE, SERIES(q_lo)},
     {.each = PB_EACH_SERIES, .post = "_q_hi", .ln_pre = Q_HI, .shape = PB_SHAPE_YEAR_QUANTILE, SERIES(q_hi)},
     {.each = PB_EACH_METHOD, .pre = "p_gap_closed_", .ln_pre = P_CLOSED " (G <= 0), ", .units = "1",
      .shape = PB_SHAPE_YEAR, METHOD(p_closed)},
-    {.each = PB_EACH_METHOD, .pre = "p_gap_closed_", .post = "_lo", .units = "1", .shape = PB_SHAPE_YEAR, METHOD(p_closed_lo),
-     .ln_pre = "lower bound of the 95 % Wilson interval of the " P_CLOSED ", "},
-    {.each = PB_EACH_METHOD, .pre = "p_gap_closed_", .post = "_hi", .units = "1", .shape = PB_SHAPE_YEAR, METHOD(p_closed_hi),
-     .ln_pre = "upper bound of the 95 % Wilson interval of the " P_CLOSED ", "},
+    {.each = PB_EACH_METHOD, .pre = "p_gap_closed_", .post = "_lo", .units = "1", .shape = PB_SHAPE_YEAR,
+     METHOD(p_closed_lo), .ln_pre = "lower bound of the 95 % Wilson interval of the " P_CLOSED ", "},
+    {.each = PB_EACH_METHOD, .pre = "p_gap_closed_", .post = "_hi", .units = "1", .shape = PB_SHAPE_YEAR,
+     METHOD(p_closed_hi), .ln_pre = "upper bound of the 95 % Wilson interval of the " P_CLOSED ", "},
     {.pre = "nonfinite_paths", .units = "paths", .shape = PB_SHAPE_SCALAR, .type = PB_TYPE_I64, ONE(nonfinite),
      .ln_pre = "paths excluded from every statistic for a NaN or infinite value"},
     {.pre = "paths_used", .units = "paths", .shape = PB_SHAPE_SCALAR, .type = PB_TYPE_I64, ONE(n),
@@ -56,7 +56,8 @@ static const pb_var summary_vars[] = {
 };
 
 static const pb_var metrics_vars[] = {
-    {.each = PB_EACH_METRIC, .post = "_mean", .ln_pre = "mean of ", .tail = OVER, .shape = PB_SHAPE_SCALAR, METRIC(mean)},
+    {.each = PB_EACH_METRIC, .post = "_mean", .ln_pre = "mean of ", .tail = OVER, .shape = PB_SHAPE_SCALAR,
+     METRIC(mean)},
     {.each = PB_EACH_METRIC, .post = "_sd", .ln_pre = "standard deviation of ", .tail = OVER, .shape = PB_SHAPE_SCALAR,
      METRIC(sd)},
     {.each = PB_EACH_METRIC, .post = "_se", .ln_pre = "standard error of the mean of ", .tail = OVER,
@@ -100,7 +101,6 @@ static const pb_var state_vars[] = {
     {.pre = "edge_irr_kind", .shape = PB_SHAPE_PATH_ARRAY, .type = PB_TYPE_U8, PATHS(irr_kind, PB_COLS_ONE)},
     {.pre = "edge_nonfinite", .shape = PB_SHAPE_PATH_ARRAY, .type = PB_TYPE_U8, PATHS(nonfinite, PB_COLS_ONE)},
 };
-/* clang-format on */
 
 #define N_OF(a) (int)(sizeof a / sizeof a[0])
 
@@ -116,7 +116,7 @@ const pb_group pb_schema_state = {.name = "state",
                                   .long_name = "what `payback merge` needs: the complete blocks' statistics and "
                                                "the paths of blocks this part covers only in part",
                                   .vars = state_vars, .n_vars = N_OF(state_vars)};
-const pb_scale pb_state_acc = {
+const pb_label pb_state_acc = {
     "acc", NULL, "the merge state of the complete blocks (payback's packed accumulator; native byte order)"};
 
 /* ------------------------------------------------------------------ */

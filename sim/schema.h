@@ -88,16 +88,17 @@ typedef struct {
     pb_cols cols;
 } pb_var;
 
-/* A dimension scale: a 1-d dataset that the variables attach. */
+/* The name, units and long_name of a dataset outside the rows: a
+ * dimension scale (a 1-d dataset that the variables attach), /state's acc. */
 typedef struct {
     const char *name, *units, *long_name;
-} pb_scale;
+} pb_label;
 
 /* A group of the file and its variables. */
 typedef struct {
     const char *name;            /* "summary", ... (below the root) */
     const char *long_name;       /* the group's own attribute, or NULL */
-    pb_scale year, quantile, path; /* its scales (name NULL: none) */
+    pb_label year, quantile, path; /* its scales (name NULL: none) */
     const pb_var *vars;
     int n_vars;
 } pb_group;
@@ -108,7 +109,7 @@ typedef struct {
  * and without attributes or scales (only `payback merge` reads them),
  * beside the packed accumulator pb_state_acc. */
 extern const pb_group pb_schema_summary, pb_schema_metrics, pb_schema_paths, pb_schema_state;
-extern const pb_scale pb_state_acc;
+extern const pb_label pb_state_acc;
 
 /* Walks a group's variables in the file's order: for each run of rows
  * with the same `each`, item by item, the run's rows in turn; rows whose

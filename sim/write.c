@@ -39,20 +39,26 @@ static bool describe(hid_t d, const pb_var *v, int k, int rank, const pb_dim *di
     return true;
 }
 
+/* A dataset of the given type and space in grp (dcpl H5P_DEFAULT: contiguous). */
+static hid_t create(hid_t grp, const char *name, hid_t file_type, hid_t space, hid_t dcpl)
+{
+    return H5Dcreate2(grp, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+}
+
 /* Makes d the dimension scale sc. */
-static bool set_scale(hid_t d, const pb_scale *sc)
+static bool set_scale(hid_t d, const pb_label *sc)
 {
     return H5DSset_scale(d, sc->name) >= 0 && pb_h5_attr_str(d, "units", sc->units) >= 0 &&
            pb_h5_attr_str(d, "long_name", sc->long_name) >= 0;
 }
 
 /* A 1-d scale of n values in grp, contiguous; `writer` writes data (as mem_type). */
-static hid_t make_scale(hid_t grp, const pb_scale *sc, hid_t file_type, hid_t mem_type, hsize_t n, const void *data,
+static hid_t make_scale(hid_t grp, const pb_label *sc, hid_t file_type, hid_t mem_type, hsize_t n, const void *data,
                         bool writer)
 {
     hid_t sp = H5Screate_simple(1, &n, NULL);
     if (sp < 0) return H5I_INVALID_HID;
-    hid_t d = H5Dcreate2(grp, sc->name, file_type, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t d = create(grp, sc->name, file_type, sp, H5P_DEFAULT);
     H5Sclose(sp);
     if (d >= 0 && ((writer && H5Dwrite(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) || !set_scale(d, sc))) {
         H5Dclose(d);
@@ -80,7 +86,7 @@ static bool write_stat(const stats_group *w, const pb_var *v, int k, const pb_su
     int rank = pb_var_dims(v, w->H, w->Q, 0, dim, n);
     hid_t space = rank ? H5Screate_simple(rank, n, NULL) : H5Screate(H5S_SCALAR), d = H5I_INVALID_HID;
     bool ok = space >= 0 &&
-              (d = H5Dcreate2(w->grp, name, pb_type_file(v->type), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+              (d = create(w->grp, name, pb_type_file(v->type), space, H5P_DEFAULT)) >= 0 &&
               (!w->writer ||
                H5Dwrite(d, pb_type_mem(v->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, pb_var_cdata(v, s, k)) >= 0) &&
               describe(d, v, k, rank, dim, w->scale);
@@ -167,18 +173,19 @@ static bool paths_open(paths_group *p, hid_t file, const pb_paths_part *pp, cons
     hid_t gcpl = pb_h5_tracked_gcpl();
     p->grp = gcpl >= 0 ? H5Gcreate2(file, g->name, H5P_DEFAULT, gcpl, H5P_DEFAULT) : H5I_INVALID_HID;
     if (gcpl >= 0) H5Pclose(gcpl);
-    if (p->grp < 0 || (p->fs[1] = H5Screate_simple(2, dims2, NULL)) < 0 || (p->fs[0] = H5Screate_simple(1, &N, NULL)) < 0 ||
-        (p->dcpl[1] = chunked(2, chunk2)) < 0 || (p->dcpl[0] = chunked(1, &chunk1)) < 0)
+    if (p->grp < 0 || (p->fs[1] = H5Screate_simple(2, dims2, NULL)) < 0 ||
+        (p->fs[0] = H5Screate_simple(1, &N, NULL)) < 0 || (p->dcpl[1] = chunked(2, chunk2)) < 0 ||
+        (p->dcpl[0] = chunked(1, &chunk1)) < 0)
         return false;
     if (!select_rows(p->fs[1], p->ps, pp->first, H) || !select_rows(p->fs[0], p->ps, pp->first, 1)) return false;
     /* The path scale: this rank's indices, as the variables' rows. */
     hsize_t one = p->mine ? p->mine : 1;
     hid_t m1 = H5Screate_simple(1, &one, NULL);
+    hid_t *ps = &p->scale[PB_DIM_PATH];
     bool ok = m1 >= 0 && (p->mine || H5Sselect_none(m1) >= 0) &&
-              (p->scale[PB_DIM_PATH] = H5Dcreate2(p->grp, g->path.name, H5T_STD_I64LE, p->fs[0], H5P_DEFAULT,
-                                                  p->dcpl[0], H5P_DEFAULT)) >= 0 &&
-              H5Dwrite(p->scale[PB_DIM_PATH], H5T_NATIVE_INT64, m1, p->fs[0], p->dxpl, p->mine ? p->ps->index : NULL) >= 0 &&
-              set_scale(p->scale[PB_DIM_PATH], &g->path);
+              (*ps = create(p->grp, g->path.name, H5T_STD_I64LE, p->fs[0], p->dcpl[0])) >= 0 &&
+              H5Dwrite(*ps, H5T_NATIVE_INT64, m1, p->fs[0], p->dxpl, p->mine ? p->ps->index : NULL) >= 0 &&
+              set_scale(*ps, &g->path);
     if (m1 >= 0) H5Sclose(m1);
     return ok && (p->scale[PB_DIM_YEAR] = make_scale(p->grp, &g->year, H5T_STD_I32LE, H5T_NATIVE_INT, H, years,
                                                      pb_par_rank() == 0)) >= 0;
@@ -197,8 +204,7 @@ static bool paths_var(const paths_group *p, const pb_var *v, int k, char *name, 
     hid_t ms = H5Screate_simple(2, mdims, NULL), d = H5I_INVALID_HID;
     bool ok = ms >= 0 &&
               (p->mine ? H5Sselect_hyperslab(ms, H5S_SELECT_SET, start, NULL, count, NULL) : H5Sselect_none(ms)) >= 0 &&
-              (d = H5Dcreate2(p->grp, name, pb_type_file(v->type), p->fs[rank - 1], H5P_DEFAULT, p->dcpl[rank - 1],
-                              H5P_DEFAULT)) >= 0 &&
+              (d = create(p->grp, name, pb_type_file(v->type), p->fs[rank - 1], p->dcpl[rank - 1])) >= 0 &&
               H5Dwrite(d, pb_type_mem(v->type), ms, p->fs[rank - 1], p->dxpl,
                        p->mine ? pb_var_cdata(v, p->ps, k) : NULL) >= 0 &&
               describe(d, v, k, rank, dim, p->scale);
@@ -254,7 +260,7 @@ static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *s
     hid_t space = H5I_INVALID_HID;
     hsize_t len = sizes[0], E = sizes[1];
     bool ok = grp >= 0 && (space = H5Screate_simple(1, &len, NULL)) >= 0 &&
-              (d = H5Dcreate2(grp, pb_state_acc.name, H5T_STD_U8LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+              (d = create(grp, pb_state_acc.name, H5T_STD_U8LE, space, H5P_DEFAULT)) >= 0 &&
               (!writer || H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL, H5P_DEFAULT, blob) >= 0) &&
               pb_h5_attr_str(d, "long_name", pb_state_acc.long_name) >= 0;
     pb_walk it;
@@ -262,15 +268,16 @@ static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *s
         H5Dclose(d);
         H5Sclose(space);
         d = space = H5I_INVALID_HID;
+        const pb_var *v = it.var;
         pb_dim dim[2];
         hsize_t n[2];
         char name[96];
-        pb_var_name(it.var, it.k, name, sizeof name);
-        int rank = pb_var_dims(it.var, H, 0, E, dim, n);
+        pb_var_name(v, it.k, name, sizeof name);
+        int rank = pb_var_dims(v, H, 0, E, dim, n);
         ok = (space = H5Screate_simple(rank, n, NULL)) >= 0 &&
-             (d = H5Dcreate2(grp, name, pb_type_file(it.var->type), space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+             (d = create(grp, name, pb_type_file(v->type), space, H5P_DEFAULT)) >= 0 &&
              (!e || E == 0 ||
-              H5Dwrite(d, pb_type_mem(it.var->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, pb_var_cdata(it.var, e, it.k)) >= 0);
+              H5Dwrite(d, pb_type_mem(v->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, pb_var_cdata(v, e, it.k)) >= 0);
     }
     if (d >= 0) H5Dclose(d);
     if (space >= 0) H5Sclose(space);
