@@ -55,7 +55,7 @@ $(BUILD):
 $(BUILD)/%.o: sim/%.c Makefile | $(BUILD)
 	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/output.o: $(BUILD)/buildinfo.h
+$(BUILD)/write.o: $(BUILD)/buildinfo.h
 
 # Compiler, flags and commit, in every result file (root attribute `build`).
 $(BUILD)/buildinfo.h: FORCE | $(BUILD)

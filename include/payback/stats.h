@@ -2,9 +2,10 @@
  * the output file's /summary and /metrics groups (interfaces.md §3).
  *
  * pb_summary is the hand-off between statistics and output: the kernel (or
- * pb_summary_exact) fills it, output.c writes and prints it, and reads it
- * back for `payback summary`.  Arrays are row-major: a per-year-and-quantile
- * array is [n_years][n_quantiles]. */
+ * pb_summary_exact) fills it, write.c writes it and read.c reads it back
+ * (a field is in the file once it has a row in sim/schema.c), table.c
+ * prints it.  Arrays are row-major: a per-year-and-quantile array is
+ * [n_years][n_quantiles]. */
 #ifndef PB_STATS_H
 #define PB_STATS_H
 

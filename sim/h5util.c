@@ -1,0 +1,192 @@
+/* h5util.c: HDF5 helpers of the result file (h5util.h). */
+#include "h5util.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "payback/par.h"
+
+/* ------------------------------------------------------------------ */
+/* Attributes                                                           */
+
+herr_t pb_h5_attr_str(hid_t obj, const char *name, const char *value)
+{
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
+    herr_t rc = -1;
+    if (type < 0 || space < 0) goto done;
+    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) goto done;
+    if ((attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    rc = H5Awrite(attr, type, &value);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    return rc;
+}
+
+herr_t pb_h5_attr_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, size_t n, const void *v)
+{
+    hsize_t dim = n;
+    hid_t space = n == 1 ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dim, NULL), attr = H5I_INVALID_HID;
+    herr_t rc = -1;
+    if (space < 0) goto done;
+    if ((attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    rc = H5Awrite(attr, mem_type, v);
+done:
+    if (attr >= 0) H5Aclose(attr);
+    if (space >= 0) H5Sclose(space);
+    return rc;
+}
+
+char *pb_h5_read_attr_str(hid_t obj, const char *name)
+{
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5I_INVALID_HID;
+    char *out = NULL, *v = NULL;
+    if (attr < 0) return NULL;
+    if ((type = H5Aget_type(attr)) < 0) goto done;
+    if (H5Tis_variable_str(type) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5T_CSET_UTF8);
+        if (H5Aread(attr, mt, &v) >= 0 && v) {
+            out = strdup(v);
+            H5free_memory(v);
+        }
+        H5Tclose(mt);
+    }
+done:
+    if (type >= 0) H5Tclose(type);
+    H5Aclose(attr);
+    return out;
+}
+
+bool pb_h5_read_attr_num(hid_t obj, const char *name, hid_t mem_type, void *v)
+{
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0) return false;
+    bool ok = H5Aread(attr, mem_type, v) >= 0;
+    H5Aclose(attr);
+    return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* Datasets                                                             */
+
+hid_t pb_h5_tracked_gcpl(void)
+{
+    hid_t p = H5Pcreate(H5P_GROUP_CREATE);
+    if (p >= 0 && (H5Pset_link_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0 ||
+                   H5Pset_attr_creation_order(p, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0)) {
+        H5Pclose(p);
+        return H5I_INVALID_HID;
+    }
+    return p;
+}
+
+bool pb_h5_read_ds(hid_t grp, const char *name, hid_t mem_type, void *v, hssize_t want)
+{
+    return pb_h5_read_ds_into(grp, name, mem_type, H5S_ALL, v, want);
+}
+
+bool pb_h5_read_ds_into(hid_t grp, const char *name, hid_t mem_type, hid_t mem_space, void *v, hssize_t want)
+{
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT), sp = H5I_INVALID_HID;
+    bool ok = false;
+    if (d < 0) return false;
+    if ((sp = H5Dget_space(d)) < 0 || H5Sget_simple_extent_npoints(sp) != want) goto done;
+    ok = H5Dread(d, mem_type, mem_space, H5S_ALL, H5P_DEFAULT, v) >= 0;
+done:
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return ok;
+}
+
+hssize_t pb_h5_points(hid_t grp, const char *name)
+{
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return n;
+}
+
+hssize_t pb_h5_rows(hid_t grp, const char *name)
+{
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
+    if (d < 0) return -1;
+    hid_t sp = H5Dget_space(d);
+    hsize_t dims[H5S_MAX_RANK];
+    int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(d);
+    return rank >= 1 ? (hssize_t)dims[0] : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The result file                                                      */
+
+/* Creates the folder of path if it does not exist (one level, as results/). */
+static pb_status ensure_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    const char *dir = dirname(copy);
+    pb_status st = PB_OK;
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            st = pb_raise(PB_EIO, NULL, "cannot create folder '%s' for '%s': %s", dir, path, strerror(errno));
+    } else if (!S_ISDIR(sb.st_mode)) {
+        st = pb_raise(PB_EIO, NULL, "cannot write '%s': '%s' is not a folder", path, dir);
+    }
+    free(copy);
+    return st;
+}
+
+pb_status pb_h5_out_begin(const char *path, pb_h5_out *out)
+{
+    *out = (pb_h5_out){.file = H5I_INVALID_HID, .tmp = NULL, .path = path};
+    pb_status st = pb_par_agree(pb_par_rank() == 0 ? ensure_dir(path) : PB_OK);
+    if (st != PB_OK) return st == PB_EIO || st == PB_ENOMEM ? st : PB_EIO;
+    /* One temporary name for all ranks: rank 0's process id. */
+    int64_t pid = (int64_t)getpid();
+    if ((st = pb_par_bcast(&pid, sizeof pid)) != PB_OK) return st;
+    size_t len = strlen(path) + 32;
+    if (!(out->tmp = malloc(len))) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    snprintf(out->tmp, len, "%s.part%lld", path, (long long)pid);
+
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = pb_par_fapl();
+    if (fcpl >= 0 && fapl >= 0 &&
+        H5Pset_link_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0 &&
+        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0)
+        out->file = H5Fcreate(out->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    if (fcpl >= 0) H5Pclose(fcpl);
+    pb_par_fapl_close(fapl);
+    return out->file >= 0 ? PB_OK : pb_raise(PB_EIO, NULL, "cannot create '%s'", out->tmp);
+}
+
+pb_status pb_h5_out_end(pb_h5_out *out, pb_status st)
+{
+    /* Not named yet: begin failed alike on every rank, before the file. */
+    if (!out->tmp) return st;
+    const bool writer = pb_par_rank() == 0;
+    if (out->file >= 0 && H5Fclose(out->file) < 0 && st == PB_OK)
+        st = pb_raise(PB_EIO, NULL, "cannot close '%s'", out->tmp);
+    out->file = H5I_INVALID_HID;
+    st = pb_par_agree(st);
+    if (st == PB_OK && writer && rename(out->tmp, out->path) != 0)
+        st = pb_raise(PB_EIO, NULL, "cannot rename '%s' to '%s': %s", out->tmp, out->path, strerror(errno));
+    st = pb_par_agree(st);
+    if (st != PB_OK && writer) unlink(out->tmp);
+    free(out->tmp);
+    out->tmp = NULL;
+    return st;
+}

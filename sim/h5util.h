@@ -1,0 +1,68 @@
+/* h5util.h: small HDF5 helpers of the result file's writer and reader
+ * (private to write.c and read.c).
+ *
+ * Writing returns HDF5's herr_t (< 0: failed) or a pb_status that the
+ * caller passes on; reading returns NULL / false when the object is
+ * missing or has another shape, and leaves the message to the caller,
+ * which knows what the file lacks. */
+#ifndef PB_H5UTIL_H
+#define PB_H5UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <hdf5.h>
+
+#include "payback/error.h"
+
+/* ---- attributes ------------------------------------------------------ */
+
+/* A scalar attribute holding a variable-length UTF-8 string. */
+herr_t pb_h5_attr_str(hid_t obj, const char *name, const char *value);
+/* A numeric attribute of n values (scalar if n == 1): stored as file_type,
+ * v read as mem_type. */
+herr_t pb_h5_attr_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, size_t n, const void *v);
+
+/* A string attribute as a new heap string (free()); NULL if it is missing
+ * or not a variable-length string. */
+char *pb_h5_read_attr_str(hid_t obj, const char *name);
+/* A numeric attribute into v (as mem_type); false if it is missing. */
+bool pb_h5_read_attr_num(hid_t obj, const char *name, hid_t mem_type, void *v);
+
+/* ---- datasets -------------------------------------------------------- */
+
+/* A group-creation property list that tracks and indexes the creation
+ * order of links and attributes (netCDF-4 needs it; ncdump lists variables
+ * in that order).  H5I_INVALID_HID on failure. */
+hid_t pb_h5_tracked_gcpl(void);
+
+/* Reads the whole dataset grp/name into v (as mem_type) if it holds
+ * exactly `want` values; false otherwise. */
+bool pb_h5_read_ds(hid_t grp, const char *name, hid_t mem_type, void *v, hssize_t want);
+/* The same into the elements of v that mem_space selects (H5S_ALL: all). */
+bool pb_h5_read_ds_into(hid_t grp, const char *name, hid_t mem_type, hid_t mem_space, void *v, hssize_t want);
+/* The number of values of dataset grp/name; -1 if it is missing. */
+hssize_t pb_h5_points(hid_t grp, const char *name);
+/* The length of the first dimension of dataset grp/name; -1 if it is
+ * missing or scalar. */
+hssize_t pb_h5_rows(hid_t grp, const char *name);
+
+/* ---- the result file: created under a temporary name, renamed -------- */
+
+typedef struct {
+    hid_t file;        /* the open file, or H5I_INVALID_HID */
+    char *tmp;         /* "<path>.part<pid of rank 0>" (heap), or NULL before it is named */
+    const char *path;  /* the final name (the caller's string) */
+} pb_h5_out;
+
+/* Creates the folder of path if it is missing (rank 0), then the file
+ * under its temporary name, on every rank (a collective call; MPI-IO
+ * under MPI).  Always pass *out on to pb_h5_out_end, whatever this
+ * returns.  Returns PB_OK, or PB_EIO / PB_ENOMEM after pb_raise. */
+pb_status pb_h5_out_begin(const char *path, pb_h5_out *out);
+/* Closes the file; if st is PB_OK on every rank, renames it to its final
+ * name, else removes it, so that no partial file is left.  Collective.
+ * Returns the worst status over the ranks. */
+pb_status pb_h5_out_end(pb_h5_out *out, pb_status st);
+
+#endif
