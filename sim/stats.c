@@ -1,72 +1,27 @@
-/* stats.c: the streaming statistics of stats.h (pb_acc), its quantile
- * sketch and plans, and its state as bytes. */
-#include "payback/stats.h"
+/* stats.c: the streaming statistics of stats.h (pb_acc), with its quantile
+ * sketch in sketch.c, and its state as bytes. */
+#include "sketch.h"
 
 #include <gmp.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SKETCH_SUB_BITS 9                  /* 512 buckets per power of two */
-#define SKETCH_SUB (1 << SKETCH_SUB_BITS)
-#define SKETCH_MIN_EXP (-30)               /* |x| < 2^-30 counts as zero */
-#define EXACT_OFFSET 1126                  /* 2^1126 x is an integer for every double x */
-#define PB_ACC_MAX_BLOCK 16384             /* the largest block pb_acc_alloc accepts */
-#define TILE 8                             /* paths a cache line of one cell holds */
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#define SKETCH_OCTAVES (1024 - SKETCH_MIN_EXP)  /* octaves from 2^-30 up to the largest double */
-
-/* The counts of one sign.  Fine buckets lo .. lo + n - 1 (a range of whole
- * octaves with a plan, else growing to the values seen); with a plan, the
- * values outside it are counted per octave in `coarse`. */
-typedef struct {
-    uint16_t *h;        /* the low 16 bits of each fine bucket's count: what the hot loop touches */
-    uint64_t *c;        /* the rest: count = c * 65536 + h (c is read and written only on a wrap) */
-    int32_t lo, n;
-    uint64_t *coarse;   /* [SKETCH_OCTAVES] with a plan, else NULL */
-} store;
-
-/* A fine bucket's count, and adding to it.  Two arrays so that the hot
- * increments touch 2 bytes a bucket, not 8: a quarter of the cache lines. */
-static inline uint64_t cnt(const store *st, int32_t i) { return st->c[i] * 65536u + st->h[i]; }
-
-static inline void cnt_add(store *st, int32_t i, uint64_t v)
-{
-    uint64_t t = cnt(st, i) + v;
-    st->c[i] = t >> 16;
-    st->h[i] = (uint16_t)(t & 0xffff);
-}
-
-/* Allocates the fine buckets of a store (zeroed); false when out of memory. */
-static bool store_alloc(store *st, int32_t n)
-{
-    st->n = n;
-    st->h = n ? calloc((size_t)n, sizeof *st->h) : NULL;
-    st->c = n ? calloc((size_t)n, sizeof *st->c) : NULL;
-    return !n || (st->h && st->c);
-}
-
-/* A sketch plan: for each cell and sign, the octaves that get fine buckets,
- * from a pilot of the run's first paths (the same paths whatever the
- * threads, ranks or parts), widened (store_plan).  Memory is then
- * fixed before the run and does not grow with its paths. */
-struct pb_sketch_plan {
-    int H, n_cells;
-    int32_t *lo, *hi;   /* [n_cells][2]: octave index range seen, sign 0 negative, 1 positive */
-};
+#define EXACT_OFFSET 1126       /* 2^1126 x is an integer for every double x */
+#define PB_ACC_MAX_BLOCK 16384  /* the largest block pb_acc_alloc accepts */
+#define TILE 8                  /* paths a cache line of one cell holds */
 
 typedef struct {
     int64_t n;              /* values added */
     double bsum, bsq;       /* this block's sums, in path order */
-    int64_t bn;
+    int64_t bn;             /* values in this block */
     double min, max;
     mpz_t s1, s2;           /* exact sums of x and x^2, times 2^EXACT_OFFSET */
-    store neg, pos;         /* sketch by |x|, for negative and positive values */
-    int64_t zero;           /* |x| < 2^-30 */
-    bool sketch;            /* year metrics need none: their histogram is exact */
+    sketch sk;              /* the quantile sketch (empty if !sketched) */
+    bool sketched;          /* year metrics need none: their histogram is exact */
 } cell;
 
 struct pb_acc {
@@ -74,9 +29,9 @@ struct pb_acc {
     cell *cells;            /* [PB_N_SERIES * H + PB_N_METRICS] */
     int block_cap, block_n; /* the block buffer: values of up to block_cap paths, */
     size_t stride;          /* cell by cell, [n_cells][stride]: a flush visits each cell's
-                             * sketch once, with its values together.  stride = block_cap + 8,
-                             * not a power of two, or every cell of a path would fall in
-                             * the same cache set. */
+                             * sketch once, with its values together.  stride = block_cap
+                             * rounded up to whole cache lines, + 8: not a power of two, or
+                             * every cell of a path would fall in the same cache set. */
     double *block;          /* 64-byte aligned */
     double *tile;           /* [TILE][n_cells]: the last paths' values, row by row, until a
                              * whole cache line per cell can be written (pb_acc_add) */
@@ -90,82 +45,11 @@ struct pb_acc {
     bool planned;           /* sketch windows fixed by a plan */
 };
 
+/* The cell of metric m. */
 static inline int metric_cell(const pb_acc *a, int m) { return PB_N_SERIES * a->H + m; }
 
-pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
-{
-    pb_sketch_plan *p = calloc(1, sizeof *p);
-    if (p) {
-        p->H = n_years;
-        p->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
-        p->lo = malloc(2 * (size_t)p->n_cells * sizeof *p->lo);
-        p->hi = malloc(2 * (size_t)p->n_cells * sizeof *p->hi);
-    }
-    if (!p || !p->lo || !p->hi) {
-        pb_sketch_plan_free(p);
-        pb_raise(PB_ENOMEM, NULL, "out of memory");
-        return NULL;
-    }
-    for (int i = 0; i < 2 * p->n_cells; i++) { p->lo[i] = INT32_MAX; p->hi[i] = -1; }
-    return p;
-}
-
-void pb_sketch_plan_free(pb_sketch_plan *p)
-{
-    if (!p) return;
-    free(p->lo);
-    free(p->hi);
-    free(p);
-}
-
-static void plan_see(pb_sketch_plan *p, int k, double v)
-{
-    double av = fabs(v);
-    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP)) || isinf(av)) return;
-    int e;
-    frexp(av, &e); /* av in [2^(e-1), 2^e) */
-    int32_t o = e - 1 - SKETCH_MIN_EXP, side = v > 0;
-    if (o < p->lo[2 * k + side]) p->lo[2 * k + side] = o;
-    if (o > p->hi[2 * k + side]) p->hi[2 * k + side] = o;
-}
-
-void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out)
-{
-    if (out->nonfinite) return;
-    const int SH = PB_N_SERIES * p->H;
-    for (int k = 0; k < SH; k++) plan_see(p, k, out->series[k]);
-    for (int m = 0; m < PB_N_METRICS; m++)
-        if (!pb_metric_is_year(m) && (m != PB_M_IRR || out->irr_kind == PB_IRR_ONE)) plan_see(p, SH + m, out->metric[m]);
-}
-
-void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
-{
-    for (int i = 0; i < 2 * into->n_cells; i++) {
-        if (from->lo[i] < into->lo[i]) into->lo[i] = from->lo[i];
-        if (from->hi[i] > into->hi[i]) into->hi[i] = from->hi[i];
-    }
-}
-
-/* Fixes a store to the plan's octaves, widened by `below` octaves toward
- * zero and 2 away from it (none if the pilot saw no value of this sign),
- * with coarse counts for the rest. */
-static bool store_plan(store *st, int32_t lo, int32_t hi, int32_t below)
-{
-    if (!(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
-    if (hi < 0) return true;
-    lo = lo > below ? lo - below : 0;
-    hi = hi + 2 < SKETCH_OCTAVES ? hi + 2 : SKETCH_OCTAVES - 1;
-    st->lo = lo * SKETCH_SUB;
-    return store_alloc(st, (hi - lo + 1) * SKETCH_SUB);
-}
-
-/* How far a window reaches toward zero: a cell whose pilot values take both
- * signs crosses zero, where magnitudes thin out one octave at a time and a
- * quantile can fall well below the smallest pilot magnitude. */
-static int32_t plan_below(const pb_sketch_plan *p, int k)
-{
-    return p->hi[2 * k] >= 0 && p->hi[2 * k + 1] >= 0 ? 10 : 2;
-}
+/* ------------------------------------------------------------------ */
+/* Allocation                                                           */
 
 pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_plan *plan)
 {
@@ -192,10 +76,8 @@ pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_pl
         mpz_init(c->s2);
         c->min = INFINITY;
         c->max = -INFINITY;
-        c->sketch = !(k >= PB_N_SERIES * n_years && pb_metric_is_year(k - PB_N_SERIES * n_years));
-        if (plan && c->sketch && (!store_plan(&c->neg, plan->lo[2 * k], plan->hi[2 * k], plan_below(plan, k)) ||
-                                  !store_plan(&c->pos, plan->lo[2 * k + 1], plan->hi[2 * k + 1], plan_below(plan, k))))
-            goto fail;
+        c->sketched = !(k >= PB_N_SERIES * n_years && pb_metric_is_year(k - PB_N_SERIES * n_years));
+        if (plan && c->sketched && !sketch_apply_plan(&c->sk, plan, k)) goto fail;
     }
     a->planned = plan != NULL;
     return a;
@@ -205,6 +87,20 @@ fail:
     return NULL;
 }
 
+pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths)
+{
+    pb_acc *a = pb_acc_alloc(model->start, model->H, block_paths, NULL);
+    if (!a) return NULL;
+    a->planned = model->planned;
+    for (int k = 0; k < a->n_cells; k++)
+        if (!sketch_alloc_like(&a->cells[k].sk, &model->cells[k].sk)) {
+            pb_acc_free(a);
+            pb_raise(PB_ENOMEM, NULL, "out of memory");
+            return NULL;
+        }
+    return a;
+}
+
 void pb_acc_free(pb_acc *a)
 {
     if (!a) return;
@@ -212,12 +108,7 @@ void pb_acc_free(pb_acc *a)
         for (int k = 0; k < a->n_cells; k++) {
             mpz_clear(a->cells[k].s1);
             mpz_clear(a->cells[k].s2);
-            free(a->cells[k].neg.c);
-            free(a->cells[k].pos.c);
-            free(a->cells[k].neg.h);
-            free(a->cells[k].pos.h);
-            free(a->cells[k].neg.coarse);
-            free(a->cells[k].pos.coarse);
+            sketch_free(&a->cells[k].sk);
         }
     mpz_clear(a->tmp);
     free(a->cells);
@@ -228,46 +119,8 @@ void pb_acc_free(pb_acc *a)
     free(a);
 }
 
-/* Bucket of |x| >= 2^-30: its power of two and the top 10 bits of its
- * mantissa, read off the IEEE 754 representation. */
-static inline int32_t bucket_of(double ax)
-{
-    uint64_t b;
-    memcpy(&b, &ax, sizeof b);
-    int32_t e = (int32_t)(b >> 52) - 1023;
-    return (e - SKETCH_MIN_EXP) * SKETCH_SUB + (int32_t)((b >> (52 - SKETCH_SUB_BITS)) & (SKETCH_SUB - 1));
-}
-
-static double bucket_mid(int32_t idx)
-{
-    int e = idx / SKETCH_SUB + SKETCH_MIN_EXP, sub = idx % SKETCH_SUB;
-    return ldexp(1.0 + (sub + 0.5) / SKETCH_SUB, e);
-}
-
-/* Makes the store cover [lo, hi); false when out of memory. */
-static bool store_cover(store *st, int32_t lo, int32_t hi)
-{
-    if (st->n && lo >= st->lo && hi <= st->lo + st->n) return true;
-    int32_t nlo = st->n ? (lo < st->lo ? lo : st->lo) : lo, nhi = st->n ? (hi > st->lo + st->n ? hi : st->lo + st->n) : hi;
-    /* Grow by a power of two's worth of buckets beyond what is needed, so
-     * that a slowly widening range costs few copies. */
-    int32_t slack = SKETCH_SUB; /* one power of two */
-    if (nlo < (st->n ? st->lo : lo)) nlo = nlo - slack < 0 ? 0 : nlo - slack;
-    if (nhi > (st->n ? st->lo + st->n : hi)) nhi += slack;
-    store grown = {0};
-    if (!store_alloc(&grown, nhi - nlo)) { free(grown.h); free(grown.c); return false; }
-    if (st->n) {
-        memcpy(grown.c + (st->lo - nlo), st->c, (size_t)st->n * sizeof *st->c);
-        memcpy(grown.h + (st->lo - nlo), st->h, (size_t)st->n * sizeof *st->h);
-    }
-    free(st->c);
-    free(st->h);
-    st->c = grown.c;
-    st->h = grown.h;
-    st->lo = nlo;
-    st->n = nhi - nlo;
-    return true;
-}
+/* ------------------------------------------------------------------ */
+/* Adding paths                                                         */
 
 /* Adds the n values x[0..n-1] of one block of one cell.  Sums run in four
  * interleaved partial sums (value i into sum i mod 4, combined as
@@ -285,11 +138,11 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
     static _Thread_local int32_t idx[PB_ACC_MAX_BLOCK];
     int m = 0;
     int32_t lo[2] = {INT32_MAX, INT32_MAX}, hi[2] = {-1, -1}; /* per store: 0 neg, 1 pos (growing windows) */
-    const bool planned = a->planned, sketch = c->sketch;
+    const bool planned = a->planned, sketched = c->sketched;
     /* The windows in locals: the coarse increments below could alias the
      * store structs as far as the compiler knows. */
-    const int32_t wlo[2] = {c->neg.lo, c->pos.lo}, wn[2] = {c->neg.n, c->pos.n};
-    uint64_t *const coarse[2] = {c->neg.coarse, c->pos.coarse};
+    const int32_t wlo[2] = {c->sk.neg.lo, c->sk.pos.lo}, wn[2] = {c->sk.neg.n, c->sk.pos.n};
+    uint64_t *const coarse[2] = {c->sk.neg.coarse, c->sk.pos.coarse};
     int64_t zeros = 0;
     for (int i = 0; i < n; i++) {
         const double v = x[i];
@@ -299,7 +152,7 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
         q[i & 3] += v * v;
         mn = v < mn ? v : mn;
         mx = v > mx ? v : mx;
-        if (!sketch) continue;
+        if (!sketched) continue;
         const double av = fabs(v);
         if (av < zero) { zeros++; continue; } /* also keeps bucket indices >= 0 */
         const int32_t b = bucket_of(av), side = v > 0;
@@ -312,7 +165,7 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
         }
         idx[m++] = side ? b : -1 - b; /* negative values as -1 - bucket */
     }
-    c->zero += zeros;
+    c->sk.zero += zeros;
     c->bsum += (s[0] + s[1]) + (s[2] + s[3]);
     c->bsq += (q[0] + q[1]) + (q[2] + q[3]);
     c->min = mn;
@@ -320,12 +173,12 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
     c->n += added;
     c->bn += added;
     if (m == 0) return;
-    if (!planned && ((hi[0] >= 0 && !store_cover(&c->neg, lo[0], hi[0] + 1)) ||
-                     (hi[1] >= 0 && !store_cover(&c->pos, lo[1], hi[1] + 1)))) {
+    if (!planned && ((hi[0] >= 0 && !sketch_store_cover(&c->sk.neg, lo[0], hi[0] + 1)) ||
+                     (hi[1] >= 0 && !sketch_store_cover(&c->sk.pos, lo[1], hi[1] + 1)))) {
         a->failed = true;
         return;
     }
-    uint16_t *neg = c->neg.h - c->neg.lo, *pos = c->pos.h - c->pos.lo; /* indexable by bucket */
+    uint16_t *neg = c->sk.neg.h - c->sk.neg.lo, *pos = c->sk.pos.h - c->sk.pos.lo; /* indexable by bucket */
     enum { AHEAD = 16 };
     for (int i = 0; i < m; i++) {
         if (i + AHEAD < m) {
@@ -333,7 +186,7 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
             __builtin_prefetch(j >= 0 ? &pos[j] : &neg[-1 - j], 1, 3);
         }
         int32_t j = idx[i];
-        store *st = j >= 0 ? &c->pos : &c->neg;
+        store *st = j >= 0 ? &c->sk.pos : &c->sk.neg;
         uint16_t *h = j >= 0 ? &pos[j] : &neg[-1 - j];
         if (!++*h) st->c[(j >= 0 ? j : -1 - j) - st->lo]++; /* a wrap of the low 16 bits */
     }
@@ -416,26 +269,8 @@ void pb_acc_flush(pb_acc *a)
     }
 }
 
-static bool store_merge(store *into, const store *from)
-{
-    if ((into->coarse == NULL) != (from->coarse == NULL)) return false; /* one planned, one not */
-    if (from->coarse) {
-        if (into->lo != from->lo || into->n != from->n) return false;  /* different plans */
-        for (int o = 0; o < SKETCH_OCTAVES; o++) into->coarse[o] += from->coarse[o];
-        for (int32_t i = 0; i < from->n; i++)
-            if (from->h[i] || from->c[i]) cnt_add(into, i, cnt(from, i));
-        return true;
-    }
-    if (!from->n) return true;
-    /* Only the occupied part of `from` needs room. */
-    int32_t lo = 0, hi = from->n;
-    while (lo < hi && !cnt(from, lo)) lo++;
-    while (hi > lo && !cnt(from, hi - 1)) hi--;
-    if (lo == hi) return true;
-    if (!store_cover(into, from->lo + lo, from->lo + hi)) return false;
-    for (int32_t i = lo; i < hi; i++) cnt_add(into, from->lo + i - into->lo, cnt(from, i));
-    return true;
-}
+/* ------------------------------------------------------------------ */
+/* Merging and finishing                                                */
 
 pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
 {
@@ -455,8 +290,7 @@ pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
         mpz_add(c->s2, c->s2, f->s2);
         if (f->min < c->min) c->min = f->min;
         if (f->max > c->max) c->max = f->max;
-        c->zero += f->zero;
-        if (!store_merge(&c->neg, &f->neg) || !store_merge(&c->pos, &f->pos))
+        if (!sketch_merge(&c->sk, &f->sk))
             return into->planned != from->planned || into->planned
                        ? pb_raise(PB_EINTERNAL, NULL, "statistics with different sketch plans cannot be merged")
                        : pb_raise(PB_ENOMEM, NULL, "out of memory merging statistics");
@@ -472,6 +306,8 @@ static double mpz_to_double(const mpz_t z, long shift)
     return ldexp(d, (int)(e - shift));
 }
 
+/* Mean, sd (n - 1) and se of a cell, from its exact sums: each rounded
+ * once, so they do not depend on the order paths were added in. */
 static void cell_moments(const cell *c, double *mean, double *sd, double *se)
 {
     if (c->n == 0) { *mean = *sd = *se = NAN; return; }
@@ -491,104 +327,6 @@ static void cell_moments(const cell *c, double *mean, double *sd, double *se)
     mpz_clear(u);
     *sd = sqrt(var);
     *se = *sd / sqrt(n);
-}
-
-/* The values of the 0-based ranks r[0..k-1] (ascending) of a sketched
- * cell: bucket midpoints, clamped to the exact min and max. */
-/* Walks a cell's counts in value order, handing out the values of the
- * wanted 0-based ranks r[0..k-1] (ascending): a fine bucket's midpoint, or
- * for a coarse octave (outside the plan) the middle of the octave, flagged. */
-typedef struct {
-    const int64_t *r;
-    int k, j;
-    int64_t seen;
-    double *out;
-    bool *coarse;
-} walker;
-
-static void visit(walker *w, uint64_t count, double value, bool coarse)
-{
-    w->seen += (int64_t)count;
-    while (w->j < w->k && w->r[w->j] < w->seen) {
-        w->coarse[w->j] = coarse;
-        w->out[w->j++] = value;
-    }
-}
-
-static double octave_mid(int32_t o) { return ldexp(1.5, o + SKETCH_MIN_EXP); }
-
-static void sketch_ranks(const cell *c, const int64_t *r, int k, double *out, bool *coarse)
-{
-    walker w = {r, k, 0, 0, out, coarse};
-    const store *ng = &c->neg, *ps = &c->pos;
-    const int32_t nlo = ng->lo / SKETCH_SUB, nhi = (ng->lo + ng->n) / SKETCH_SUB; /* octaves [nlo, nhi) are fine */
-    const int32_t plo = ps->lo / SKETCH_SUB, phi = (ps->lo + ps->n) / SKETCH_SUB;
-    /* Negative values, the most negative first. */
-    if (ng->coarse)
-        for (int32_t o = SKETCH_OCTAVES - 1; o >= (ng->n ? nhi : 0) && w.j < k; o--)
-            if (ng->coarse[o]) visit(&w, ng->coarse[o], -octave_mid(o), true);
-    for (int32_t i = ng->n - 1; i >= 0 && w.j < k; i--)
-        if (cnt(ng, i)) visit(&w, cnt(ng, i), -bucket_mid(ng->lo + i), false);
-    if (ng->coarse && ng->n)
-        for (int32_t o = nlo - 1; o >= 0 && w.j < k; o--)
-            if (ng->coarse[o]) visit(&w, ng->coarse[o], -octave_mid(o), true);
-    visit(&w, (uint64_t)c->zero, 0, false);
-    /* Positive values, the smallest first. */
-    if (ps->coarse && ps->n)
-        for (int32_t o = 0; o < plo && w.j < k; o++)
-            if (ps->coarse[o]) visit(&w, ps->coarse[o], octave_mid(o), true);
-    for (int32_t i = 0; i < ps->n && w.j < k; i++)
-        if (cnt(ps, i)) visit(&w, cnt(ps, i), bucket_mid(ps->lo + i), false);
-    if (ps->coarse)
-        for (int32_t o = ps->n ? phi : 0; o < SKETCH_OCTAVES && w.j < k; o++)
-            if (ps->coarse[o]) visit(&w, ps->coarse[o], octave_mid(o), true);
-    while (w.j < k) { coarse[w.j] = false; out[w.j++] = c->max; }
-    for (int j = 0; j < k; j++) out[j] = out[j] < c->min ? c->min : out[j] > c->max ? c->max : out[j];
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Type 7 quantiles and their order-statistic intervals from the sketch. */
-static void sketch_quantiles(const pb_summary *s, const cell *c, double *q, double *lo, double *hi, int64_t *n_coarse)
-{
-    const int Q = s->n_quantiles;
-    const int64_t n = c->n;
-    if (n == 0) { for (int i = 0; i < Q; i++) q[i] = lo[i] = hi[i] = NAN; return; }
-    int64_t want[4 * (PB_MAX_QUANTILES + 3)];
-    int nw = 0;
-    for (int i = 0; i < Q; i++) {
-        double h = (double)(n - 1) * s->quantiles[i];
-        int64_t k = (int64_t)floor(h), rl, rh;
-        pb_quantile_ci_ranks(n, s->quantiles[i], &rl, &rh);
-        want[nw++] = k;
-        want[nw++] = k + 1 < n ? k + 1 : n - 1;
-        want[nw++] = rl - 1;
-        want[nw++] = rh - 1;
-    }
-    int64_t sorted[4 * (PB_MAX_QUANTILES + 3)];
-    memcpy(sorted, want, (size_t)nw * sizeof *sorted);
-    qsort(sorted, (size_t)nw, sizeof *sorted, cmp_i64);
-    double vals[4 * (PB_MAX_QUANTILES + 3)];
-    bool coarse[4 * (PB_MAX_QUANTILES + 3)];
-    sketch_ranks(c, sorted, nw, vals, coarse);
-    for (int i = 0; i < nw; i++) *n_coarse += coarse[i];
-    for (int i = 0; i < Q; i++) {
-        double v[4];
-        for (int w = 0; w < 4; w++) {
-            int64_t r = want[4 * i + w];
-            int lo_i = 0, hi_i = nw - 1;
-            while (lo_i < hi_i) { int mid = (lo_i + hi_i) / 2; if (sorted[mid] < r) lo_i = mid + 1; else hi_i = mid; }
-            v[w] = vals[lo_i];
-        }
-        double h = (double)(n - 1) * s->quantiles[i], frac = h - floor(h);
-        q[i] = frac == 0 || v[0] == v[1] ? v[0] : v[0] + frac * (v[1] - v[0]);
-        lo[i] = n == 1 ? q[i] : v[2];
-        hi[i] = n == 1 ? q[i] : v[3];
-    }
 }
 
 /* Type 1 quantiles of a year metric from its histogram (exact): "never"
@@ -628,8 +366,8 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
         for (int t = 0; t < H; t++) {
             const cell *c = &a->cells[k * H + t];
             cell_moments(c, &ss->mean[t], &ss->sd[t], &ss->se[t]);
-            sketch_quantiles(s, c, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q, ss->q_hi + (size_t)t * Q,
-                             &s->coarse_series);
+            sketch_quantiles(s, &c->sk, c->n, c->min, c->max, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q,
+                             ss->q_hi + (size_t)t * Q, &s->coarse_series);
         }
     }
     for (int m = 0; m < PB_N_METHODS; m++)
@@ -649,7 +387,7 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
             memcpy(ms->hist, a->hist + (size_t)m * H, (size_t)H * sizeof *ms->hist);
             year_quantiles(s, ms->hist, a->paths, ms->q, ms->q_lo, ms->q_hi);
         } else {
-            sketch_quantiles(s, c, ms->q, ms->q_lo, ms->q_hi, &s->coarse_metrics);
+            sketch_quantiles(s, &c->sk, c->n, c->min, c->max, ms->q, ms->q_lo, ms->q_hi, &s->coarse_metrics);
         }
     }
     return PB_OK;
@@ -658,6 +396,9 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
 /* ------------------------------------------------------------------ */
 /* Packing                                                              */
 
+/* A growing output buffer: p [len] written of cap.  Once an allocation
+ * fails, oom stays set and further writes are dropped, so that the caller
+ * checks once at the end. */
 typedef struct { unsigned char *p; size_t len, cap; bool oom; } wbuf;
 
 static void put(wbuf *w, const void *x, size_t n)
@@ -676,6 +417,9 @@ static void put(wbuf *w, const void *x, size_t n)
 }
 #define PUT(w, v) put((w), &(v), sizeof(v))
 
+/* An input buffer: p [len], read up to at.  A read past the end sets bad
+ * (which then stays set) and yields zeros, so that the caller checks once
+ * at the end. */
 typedef struct { const unsigned char *p; size_t len, at; bool bad; } rbuf;
 
 static void get(rbuf *r, void *x, size_t n)
@@ -686,6 +430,8 @@ static void get(rbuf *r, void *x, size_t n)
 }
 #define GET(r, v) get((r), &(v), sizeof(v))
 
+/* An exact sum: its sign (int32), its magnitude's length in bytes (uint32),
+ * then the magnitude, least significant byte first. */
 static void put_mpz(wbuf *w, const mpz_t z)
 {
     int32_t sign = mpz_sgn(z);
@@ -706,6 +452,8 @@ static void get_mpz(rbuf *r, mpz_t z)
     uint32_t n;
     GET(r, sign);
     GET(r, n);
+    /* A sum of doubles times 2^1126 needs a few hundred bytes: a longer one
+     * is damage, refused before it is allocated. */
     if (r->bad || r->len - r->at < n || n > (1u << 20)) { r->bad = true; mpz_set_ui(z, 0); return; }
     mpz_import(z, n, -1, 1, 0, 0, r->p + r->at);
     r->at += n;
@@ -736,6 +484,8 @@ static void put_store(wbuf *w, const store *st)
     }
 }
 
+/* Reads a store into st (zeroed); false if the bytes are not one or when
+ * out of memory (what was allocated stays in st, for sketch_free). */
 static bool get_store(rbuf *r, store *st)
 {
     uint8_t coarse;
@@ -744,7 +494,7 @@ static bool get_store(rbuf *r, store *st)
     GET(r, n_fine);
     GET(r, coarse);
     if (r->bad || st->lo < 0 || n_fine < 0 || n_fine > SKETCH_OCTAVES * SKETCH_SUB) return false;
-    if (!store_alloc(st, n_fine)) return false;
+    if (!sketch_store_alloc(st, n_fine)) return false;
     if (coarse && !(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
     for (int part = 0; part < 1 + coarse; part++) {
         int32_t n = part ? SKETCH_OCTAVES : st->n;
@@ -786,16 +536,16 @@ pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len)
     put(&w, a->hist, (size_t)PB_N_METRICS * (size_t)H * sizeof *a->hist);
     for (int k = 0; k < n_cells; k++) {
         const cell *c = &a->cells[k];
-        const uint8_t sk = c->sketch;
+        const uint8_t sk = c->sketched;
         PUT(&w, c->n);
-        PUT(&w, c->zero);
+        PUT(&w, c->sk.zero);
         PUT(&w, c->min);
         PUT(&w, c->max);
         PUT(&w, sk);
         put_mpz(&w, c->s1);
         put_mpz(&w, c->s2);
-        put_store(&w, &c->neg);
-        put_store(&w, &c->pos);
+        put_store(&w, &c->sk.neg);
+        put_store(&w, &c->sk.pos);
     }
     if (w.oom) { free(w.p); return pb_raise(PB_ENOMEM, NULL, "out of memory packing statistics"); }
     *buf = w.p;
@@ -834,14 +584,14 @@ pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *s
         cell *c = &a->cells[k];
         uint8_t sk;
         GET(&r, c->n);
-        GET(&r, c->zero);
+        GET(&r, c->sk.zero);
         GET(&r, c->min);
         GET(&r, c->max);
         GET(&r, sk);
-        c->sketch = sk;
+        c->sketched = sk;
         get_mpz(&r, c->s1);
         get_mpz(&r, c->s2);
-        ok = get_store(&r, &c->neg) && get_store(&r, &c->pos) && !r.bad;
+        ok = get_store(&r, &c->sk.neg) && get_store(&r, &c->sk.pos) && !r.bad;
     }
     if (!ok || r.at != len) {
         pb_acc_free(a);
@@ -849,29 +599,5 @@ pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *s
         return NULL;
     }
     *st = PB_OK;
-    return a;
-}
-
-pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths)
-{
-    pb_acc *a = pb_acc_alloc(model->start, model->H, block_paths, NULL);
-    if (!a) return NULL;
-    a->planned = model->planned;
-    for (int k = 0; k < a->n_cells; k++) {
-        const cell *m = &model->cells[k];
-        cell *c = &a->cells[k];
-        const store *ms[2] = {&m->neg, &m->pos};
-        store *cs[2] = {&c->neg, &c->pos};
-        for (int s = 0; s < 2; s++) {
-            cs[s]->lo = ms[s]->lo;
-            cs[s]->n = ms[s]->n;
-            if (!store_alloc(cs[s], ms[s]->n) ||
-                (ms[s]->coarse && !(cs[s]->coarse = calloc(SKETCH_OCTAVES, sizeof(uint64_t))))) {
-                pb_acc_free(a);
-                pb_raise(PB_ENOMEM, NULL, "out of memory");
-                return NULL;
-            }
-        }
-    }
     return a;
 }
