@@ -85,20 +85,20 @@ void pb_acc_free(pb_acc *a)
 /* ------------------------------------------------------------------ */
 /* Adding paths                                                         */
 
-/* Adds the n values x[0..n-1] of one block of one cell.  Sums run in four
- * interleaved partial sums (value i into sum i mod 4, combined as
- * (s0 + s1) + (s2 + s3)): a fixed order, so the same bits whatever thread
- * or process takes the block, and four chains instead of one long one.
- * The sketch is updated in a second loop, with the counters to increment
- * gathered first and prefetched a few ahead: a cell's buckets span up to
- * hundreds of kilobytes, so the increments are cache misses that must
- * overlap. */
-static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+/* The first pass over one block of one cell, x[0..n-1]: sums, min, max and
+ * counts into c, and the sketch buckets to increment into idx (a positive
+ * value's bucket b as b, a negative one's as -1 - b).  Returns how many, or
+ * -1 if a growing window (without a plan) could not be made to cover them.
+ *
+ * Sums run in four interleaved partial sums (value i into sum i mod 4,
+ * combined as (s0 + s1) + (s2 + s3)): a fixed order, so the same bits
+ * whatever thread or process takes the block, and four chains instead of
+ * one long one. */
+static inline int block_scan(const pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite, int32_t *idx)
 {
     double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0}, mn = c->min, mx = c->max;
-    int64_t added = 0;
+    int64_t added = 0, zeros = 0;
     const double zero = ldexp(1.0, SKETCH_MIN_EXP);
-    static _Thread_local int32_t idx[PB_ACC_MAX_BLOCK];
     int m = 0;
     int32_t lo[2] = {INT32_MAX, INT32_MAX}, hi[2] = {-1, -1}; /* per store: 0 neg, 1 pos (growing windows) */
     const bool planned = a->planned, sketched = c->sketched;
@@ -106,7 +106,6 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
      * store structs as far as the compiler knows. */
     const int32_t wlo[2] = {c->sk.neg.lo, c->sk.pos.lo}, wn[2] = {c->sk.neg.n, c->sk.pos.n};
     uint64_t *const coarse[2] = {c->sk.neg.coarse, c->sk.pos.coarse};
-    int64_t zeros = 0;
     for (int i = 0; i < n; i++) {
         const double v = x[i];
         if (skip_nonfinite && !isfinite(v)) continue; /* never (+inf), or no single IRR (NaN) */
@@ -135,13 +134,20 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
     c->max = mx;
     c->n += added;
     c->bn += added;
-    if (m == 0) return;
+    if (m == 0) return 0;
     if (!planned && ((hi[0] >= 0 && !sketch_store_cover(&c->sk.neg, lo[0], hi[0] + 1)) ||
-                     (hi[1] >= 0 && !sketch_store_cover(&c->sk.pos, lo[1], hi[1] + 1)))) {
-        a->failed = true;
-        return;
-    }
-    uint16_t *neg = c->sk.neg.h - c->sk.neg.lo, *pos = c->sk.pos.h - c->sk.pos.lo; /* indexable by bucket */
+                     (hi[1] >= 0 && !sketch_store_cover(&c->sk.pos, lo[1], hi[1] + 1))))
+        return -1;
+    return m;
+}
+
+/* The second pass: increments the fine buckets idx[0..m-1] (as block_scan
+ * wrote them; the windows cover them), prefetching a few ahead: a cell's
+ * buckets span up to hundreds of kilobytes, so the increments are cache
+ * misses that must overlap. */
+static inline void sketch_count(sketch *sk, const int32_t *idx, int m)
+{
+    uint16_t *neg = sk->neg.h - sk->neg.lo, *pos = sk->pos.h - sk->pos.lo; /* indexable by bucket */
     enum { AHEAD = 16 };
     for (int i = 0; i < m; i++) {
         if (i + AHEAD < m) {
@@ -149,10 +155,21 @@ static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip
             __builtin_prefetch(j >= 0 ? &pos[j] : &neg[-1 - j], 1, 3);
         }
         int32_t j = idx[i];
-        store *st = j >= 0 ? &c->sk.pos : &c->sk.neg;
+        store *st = j >= 0 ? &sk->pos : &sk->neg;
         uint16_t *h = j >= 0 ? &pos[j] : &neg[-1 - j];
         if (!++*h) st->c[(j >= 0 ? j : -1 - j) - st->lo]++; /* a wrap of the low 16 bits */
     }
+}
+
+/* Adds the n values x[0..n-1] of one block of one cell: first its sums
+ * and the buckets to count, then the counts, gathered first so that the
+ * increments can be prefetched. */
+static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+{
+    static _Thread_local int32_t idx[PB_ACC_MAX_BLOCK];
+    const int m = block_scan(a, c, x, n, skip_nonfinite, idx);
+    if (m < 0) a->failed = true;
+    if (m > 0) sketch_count(&c->sk, idx, m);
 }
 
 /* Writes the tile's last `rows` paths into the block buffer, cell by
