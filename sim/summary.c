@@ -1,7 +1,7 @@
 /* summary.c: the pb_summary container, and exact statistics of stored
  * paths by sorting (model.md §9): type 1 and type 7 quantiles, their
  * order-statistic intervals, Wilson intervals.  The streaming statistics
- * of the Monte Carlo kernel are in stats.c. */
+ * of the Monte Carlo kernel are in acc.c. */
 #include "payback/stats.h"
 
 #include <math.h>
@@ -187,18 +187,12 @@ static void quantiles(const pb_summary *s, const double *x, int64_t n, bool type
     }
 }
 
-pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const double *metric,
-                           const unsigned char *irr_kind, const unsigned char *nonfinite)
+/* The series statistics of pb_summary_exact: per series and year, over
+ * the finite paths; x is scratch room for n values. */
+static void exact_series(pb_summary *s, int64_t n, const double *series, const unsigned char *nonfinite, double *x)
 {
     const int H = s->n_years, Q = s->n_quantiles;
     const size_t stride = (size_t)PB_N_SERIES * (size_t)H;
-    double *x = malloc((size_t)(n > 0 ? n : 1) * sizeof *x);
-    if (!x) return pb_raise(PB_ENOMEM, NULL, "cannot allocate %lld values for statistics", (long long)n);
-    int64_t good = 0;
-    for (int64_t i = 0; i < n; i++) good += !nonfinite[i];
-    s->n = good;
-    s->nonfinite = n - good;
-
     for (int k = 0; k < PB_N_SERIES; k++) {
         pb_series_stats *ss = &s->series[k];
         for (int t = 0; t < H; t++) {
@@ -216,6 +210,14 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
             quantiles(s, x, m, false, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q, ss->q_hi + (size_t)t * Q);
         }
     }
+}
+
+/* The metric statistics of pb_summary_exact, over the finite paths (the
+ * IRR over those with a single root); x is scratch room for n values. */
+static void exact_metrics(pb_summary *s, int64_t n, const double *metric, const unsigned char *irr_kind,
+                          const unsigned char *nonfinite, double *x)
+{
+    const int H = s->n_years;
     s->irr_none = s->irr_multiple = 0;
     for (int k = 0; k < PB_N_METRICS; k++) {
         pb_metric_stats *ms = &s->metric[k];
@@ -247,6 +249,19 @@ pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const
             quantiles(s, x, m, false, ms->q, ms->q_lo, ms->q_hi);
         }
     }
+}
+
+pb_status pb_summary_exact(pb_summary *s, int64_t n, const double *series, const double *metric,
+                           const unsigned char *irr_kind, const unsigned char *nonfinite)
+{
+    double *x = malloc((size_t)(n > 0 ? n : 1) * sizeof *x);
+    if (!x) return pb_raise(PB_ENOMEM, NULL, "cannot allocate %lld values for statistics", (long long)n);
+    int64_t good = 0;
+    for (int64_t i = 0; i < n; i++) good += !nonfinite[i];
+    s->n = good;
+    s->nonfinite = n - good;
+    exact_series(s, n, series, nonfinite, x);
+    exact_metrics(s, n, metric, irr_kind, nonfinite, x);
     free(x);
     return PB_OK;
 }
