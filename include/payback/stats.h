@@ -5,7 +5,11 @@
  * pb_summary_exact) fills it, write.c writes it and read.c reads it back
  * (a field is in the file once it has a row in sim/schema.c), table.c
  * prints it.  Arrays are row-major: a per-year-and-quantile array is
- * [n_years][n_quantiles]. */
+ * [n_years][n_quantiles].
+ *
+ * Implemented in sim/summary.c (the container, exact statistics by
+ * sorting), sim/acc.c (the streaming accumulator, with its quantile sketch
+ * in sim/sketch.c) and sim/pack.c (the accumulator's state as bytes). */
 #ifndef PB_STATS_H
 #define PB_STATS_H
 
@@ -43,7 +47,9 @@ typedef struct {
     int64_t coarse_series, coarse_metrics;
 } pb_summary;
 
-/* Allocates a zeroed summary.  NULL (after pb_raise) when out of memory. */
+/* Allocates a zeroed summary for n_years years from `start` and the levels
+ * quantiles [n_quantiles] (copied).  The summary owns all its arrays; free
+ * it with pb_summary_free.  NULL (after pb_raise) when out of memory. */
 pb_summary *pb_summary_alloc(int start, int n_years, int n_quantiles, const double *quantiles);
 void pb_summary_free(pb_summary *s); /* accepts NULL */
 
@@ -103,7 +109,11 @@ typedef struct pb_sketch_plan pb_sketch_plan;
  * reached.  NULL (after pb_raise) when out of memory. */
 pb_sketch_plan *pb_sketch_plan_alloc(int n_years);
 void pb_sketch_plan_free(pb_sketch_plan *p); /* accepts NULL */
+/* Records one pilot path (of the plan's n_years); a non-finite path is
+ * ignored, as are year metrics (they need no sketch). */
 void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out);
+/* into = the union of into and from (plans for the same years): the order
+ * in which pilots are merged does not matter. */
 void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from);
 
 /* block_paths: the most paths between two pb_acc_flush calls (a block).
@@ -130,10 +140,12 @@ pb_status pb_acc_finish(const pb_acc *a, pb_summary *s);
  * the /state of a partial result: counts, exact sums, sketch windows and
  * counts (sparse).  Native byte order.  *buf is new (free()). */
 pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len);
-/* A new accumulator from pb_acc_pack's bytes; PB_EINPUT (after pb_raise)
- * if they are not a packed accumulator. */
+/* A new accumulator (pb_acc_free) from pb_acc_pack's bytes buf [len],
+ * which stay the caller's; NULL with *st = PB_EINPUT (after pb_raise) if
+ * they are not a packed accumulator, PB_ENOMEM if it cannot be allocated. */
 pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *st);
-/* A new, empty accumulator with the sketch windows of model. */
+/* A new, empty accumulator (pb_acc_free) with the sketch windows of model,
+ * so that the two merge.  NULL (after pb_raise) when out of memory. */
 pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths);
 
 

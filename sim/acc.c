@@ -1,0 +1,374 @@
+/* acc.c: the streaming accumulator of stats.h (pb_acc): paths in, through a
+ * block buffer, into exact GMP sums, min and max, quantile sketches
+ * (sketch.h) and counts; merged exactly; finished into a pb_summary.
+ * Its layout is in acc_internal.h; pack.c turns it into bytes. */
+#include "acc_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Allocation                                                           */
+
+pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_plan *plan)
+{
+    pb_acc *a = block_paths >= 1 && block_paths <= PB_ACC_MAX_BLOCK ? calloc(1, sizeof *a) : NULL;
+    if (!a) goto fail;
+    a->start = start;
+    a->H = n_years;
+    a->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
+    a->block_cap = block_paths;
+    /* A whole number of cache lines per cell, so that every cell's column
+     * starts on a line; 8 more than the block, so that the columns do not
+     * all fall in one cache set. */
+    a->stride = ((size_t)block_paths + TILE - 1) / TILE * TILE + 8;
+    mpz_init(a->tmp);
+    if (!(a->cells = calloc((size_t)a->n_cells, sizeof *a->cells)) ||
+        !(a->block = aligned_alloc(64, (size_t)a->n_cells * a->stride * sizeof *a->block)) ||
+        !(a->tile = malloc((size_t)TILE * (size_t)a->n_cells * sizeof *a->tile)) ||
+        !(a->closed = calloc((size_t)PB_N_METHODS * (size_t)n_years, sizeof *a->closed)) ||
+        !(a->hist = calloc((size_t)PB_N_METRICS * (size_t)n_years, sizeof *a->hist)))
+        goto fail;
+    for (int k = 0; k < a->n_cells; k++) {
+        cell *c = &a->cells[k];
+        mpz_init(c->s1);
+        mpz_init(c->s2);
+        c->min = INFINITY;
+        c->max = -INFINITY;
+        c->sketched = !(k >= PB_N_SERIES * n_years && pb_metric_is_year(k - PB_N_SERIES * n_years));
+        if (plan && c->sketched && !sketch_apply_plan(&c->sk, plan, k)) goto fail;
+    }
+    a->planned = plan != NULL;
+    return a;
+fail:
+    pb_acc_free(a);
+    pb_raise(PB_ENOMEM, NULL, "cannot allocate statistics for %d years", n_years);
+    return NULL;
+}
+
+pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths)
+{
+    pb_acc *a = pb_acc_alloc(model->start, model->H, block_paths, NULL);
+    if (!a) return NULL;
+    a->planned = model->planned;
+    for (int k = 0; k < a->n_cells; k++)
+        if (!sketch_alloc_like(&a->cells[k].sk, &model->cells[k].sk)) {
+            pb_acc_free(a);
+            pb_raise(PB_ENOMEM, NULL, "out of memory");
+            return NULL;
+        }
+    return a;
+}
+
+void pb_acc_free(pb_acc *a)
+{
+    if (!a) return;
+    if (a->cells)
+        for (int k = 0; k < a->n_cells; k++) {
+            mpz_clear(a->cells[k].s1);
+            mpz_clear(a->cells[k].s2);
+            sketch_free(&a->cells[k].sk);
+        }
+    mpz_clear(a->tmp);
+    free(a->cells);
+    free(a->block);
+    free(a->tile);
+    free(a->closed);
+    free(a->hist);
+    free(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Adding paths                                                         */
+
+/* The first pass over one block of one cell, x[0..n-1]: sums, min, max and
+ * counts into c, and the sketch buckets to increment into idx (a positive
+ * value's bucket b as b, a negative one's as -1 - b).  Returns how many, or
+ * -1 if a growing window (without a plan) could not be made to cover them.
+ *
+ * Sums run in four interleaved partial sums (value i into sum i mod 4,
+ * combined as (s0 + s1) + (s2 + s3)): a fixed order, so the same bits
+ * whatever thread or process takes the block, and four chains instead of
+ * one long one. */
+static inline int block_scan(const pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite, int32_t *idx)
+{
+    double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0}, mn = c->min, mx = c->max;
+    int64_t added = 0, zeros = 0;
+    const double zero = ldexp(1.0, SKETCH_MIN_EXP);
+    int m = 0;
+    int32_t lo[2] = {INT32_MAX, INT32_MAX}, hi[2] = {-1, -1}; /* per store: 0 neg, 1 pos (growing windows) */
+    const bool planned = a->planned, sketched = c->sketched;
+    /* The windows in locals: the coarse increments below could alias the
+     * store structs as far as the compiler knows. */
+    const int32_t wlo[2] = {c->sk.neg.lo, c->sk.pos.lo}, wn[2] = {c->sk.neg.n, c->sk.pos.n};
+    uint64_t *const coarse[2] = {c->sk.neg.coarse, c->sk.pos.coarse};
+    for (int i = 0; i < n; i++) {
+        const double v = x[i];
+        if (skip_nonfinite && !isfinite(v)) continue; /* never (+inf), or no single IRR (NaN) */
+        added++;
+        s[i & 3] += v;
+        q[i & 3] += v * v;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        if (!sketched) continue;
+        const double av = fabs(v);
+        if (av < zero) { zeros++; continue; } /* also keeps bucket indices >= 0 */
+        const int32_t b = bucket_of(av), side = v > 0;
+        if (planned) {
+            /* A fixed window: values outside it count per octave. */
+            if ((uint32_t)(b - wlo[side]) >= (uint32_t)wn[side]) { coarse[side][b / SKETCH_SUB]++; continue; }
+        } else {
+            lo[side] = b < lo[side] ? b : lo[side];
+            hi[side] = b > hi[side] ? b : hi[side];
+        }
+        idx[m++] = side ? b : -1 - b; /* negative values as -1 - bucket */
+    }
+    c->sk.zero += zeros;
+    c->bsum += (s[0] + s[1]) + (s[2] + s[3]);
+    c->bsq += (q[0] + q[1]) + (q[2] + q[3]);
+    c->min = mn;
+    c->max = mx;
+    c->n += added;
+    c->bn += added;
+    if (m == 0) return 0;
+    if (!planned && ((hi[0] >= 0 && !sketch_store_cover(&c->sk.neg, lo[0], hi[0] + 1)) ||
+                     (hi[1] >= 0 && !sketch_store_cover(&c->sk.pos, lo[1], hi[1] + 1))))
+        return -1;
+    return m;
+}
+
+/* The second pass: increments the fine buckets idx[0..m-1] (as block_scan
+ * wrote them; the windows cover them), prefetching a few ahead: a cell's
+ * buckets span up to hundreds of kilobytes, so the increments are cache
+ * misses that must overlap. */
+static inline void sketch_count(sketch *sk, const int32_t *idx, int m)
+{
+    uint16_t *neg = sk->neg.h - sk->neg.lo, *pos = sk->pos.h - sk->pos.lo; /* indexable by bucket */
+    enum { AHEAD = 16 };
+    for (int i = 0; i < m; i++) {
+        if (i + AHEAD < m) {
+            int32_t j = idx[i + AHEAD];
+            __builtin_prefetch(j >= 0 ? &pos[j] : &neg[-1 - j], 1, 3);
+        }
+        int32_t j = idx[i];
+        store *st = j >= 0 ? &sk->pos : &sk->neg;
+        uint16_t *h = j >= 0 ? &pos[j] : &neg[-1 - j];
+        if (!++*h) st->c[(j >= 0 ? j : -1 - j) - st->lo]++; /* a wrap of the low 16 bits */
+    }
+}
+
+/* Adds the n values x[0..n-1] of one block of one cell: first its sums
+ * and the buckets to count, then the counts, gathered first so that the
+ * increments can be prefetched. */
+static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+{
+    static _Thread_local int32_t idx[PB_ACC_MAX_BLOCK];
+    const int m = block_scan(a, c, x, n, skip_nonfinite, idx);
+    if (m < 0) a->failed = true;
+    if (m > 0) sketch_count(&c->sk, idx, m);
+}
+
+/* Writes the tile's last `rows` paths into the block buffer, cell by
+ * cell.  A full tile fills one cache line per cell, written whole and
+ * past the caches (streaming stores): the buffer is read once, at the
+ * flush, and a line written in pieces would first be read from memory. */
+static void tile_out(pb_acc *a, int rows)
+{
+    const size_t base = (size_t)((a->block_n - 1) / TILE * TILE), C = (size_t)a->n_cells;
+    for (size_t k = 0; k < C; k++) {
+        double *dst = a->block + k * a->stride + base;
+#ifdef __SSE2__
+        if (rows == TILE) {
+            for (int r = 0; r < TILE; r += 2)
+                _mm_stream_pd(dst + r, _mm_set_pd(a->tile[(size_t)(r + 1) * C + k], a->tile[(size_t)r * C + k]));
+            continue;
+        }
+#endif
+        for (int r = 0; r < rows; r++) dst[r] = a->tile[(size_t)r * C + k];
+    }
+}
+
+void pb_acc_add(pb_acc *a, const pb_path_out *out)
+{
+    if (out->nonfinite) { a->nonfinite++; return; }
+    if (a->block_n == a->block_cap) pb_acc_flush(a); /* a block longer than promised */
+    a->paths++;
+    const int H = a->H, i = a->block_n++;
+    const double *x = out->series;
+    double *b = a->tile + (size_t)(i % TILE) * (size_t)a->n_cells; /* this path's row of the tile */
+    memcpy(b, x, (size_t)PB_N_SERIES * (size_t)H * sizeof *x);
+    for (int m = 0; m < PB_N_METHODS; m++)
+        for (int t = 0; t < H; t++) a->closed[m * H + t] += x[(PB_S_GAP + m) * H + t] <= 0;
+    for (int m = 0; m < PB_N_METRICS; m++) {
+        double v = out->metric[m];
+        if (m == PB_M_IRR && out->irr_kind != PB_IRR_ONE) {
+            if (out->irr_kind == PB_IRR_NONE) a->irr_none++; else a->irr_multiple++;
+            v = NAN;
+        } else if (pb_metric_is_year(m)) {
+            if (isinf(v)) a->never[m]++;
+            else if ((int)v - a->start >= 0 && (int)v - a->start < H) a->hist[m * H + (int)v - a->start]++;
+        }
+        b[metric_cell(a, m)] = v;
+    }
+    if (a->block_n % TILE == 0) tile_out(a, TILE);
+}
+
+/* acc += x exactly: x = m 2^(e-53) with an integer m of 53 bits. */
+static void exact_add(mpz_t acc, mpz_t tmp, double x)
+{
+    if (x == 0) return;
+    int e;
+    double f = frexp(x, &e);
+    long m = (long)ldexp(f, 53);
+    mpz_set_si(tmp, m);
+    mpz_mul_2exp(tmp, tmp, (mp_bitcnt_t)(e - 53 + EXACT_OFFSET));
+    mpz_add(acc, acc, tmp);
+}
+
+void pb_acc_flush(pb_acc *a)
+{
+    if (a->block_n % TILE) tile_out(a, a->block_n % TILE); /* the rest of the tile */
+#ifdef __SSE2__
+    _mm_sfence(); /* the streaming stores are done before the buffer is read */
+#endif
+    const int series_cells = PB_N_SERIES * a->H;
+    for (int k = 0; k < a->n_cells && a->block_n > 0; k++)
+        cell_add_block(a, &a->cells[k], a->block + (size_t)k * a->stride, a->block_n, k >= series_cells);
+    a->block_n = 0;
+    for (int k = 0; k < a->n_cells; k++) {
+        cell *c = &a->cells[k];
+        if (!c->bn) continue;
+        exact_add(c->s1, a->tmp, c->bsum);
+        exact_add(c->s2, a->tmp, c->bsq);
+        c->bsum = c->bsq = 0;
+        c->bn = 0;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Merging and finishing                                                */
+
+pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
+{
+    if (from->failed) into->failed = true;
+    into->paths += from->paths;
+    into->nonfinite += from->nonfinite;
+    into->irr_none += from->irr_none;
+    into->irr_multiple += from->irr_multiple;
+    for (int m = 0; m < PB_N_METRICS; m++) into->never[m] += from->never[m];
+    for (int i = 0; i < PB_N_METHODS * into->H; i++) into->closed[i] += from->closed[i];
+    for (int i = 0; i < PB_N_METRICS * into->H; i++) into->hist[i] += from->hist[i];
+    for (int k = 0; k < into->n_cells; k++) {
+        cell *c = &into->cells[k];
+        const cell *f = &from->cells[k];
+        c->n += f->n;
+        mpz_add(c->s1, c->s1, f->s1);
+        mpz_add(c->s2, c->s2, f->s2);
+        if (f->min < c->min) c->min = f->min;
+        if (f->max > c->max) c->max = f->max;
+        if (!sketch_merge(&c->sk, &f->sk))
+            return into->planned != from->planned || into->planned
+                       ? pb_raise(PB_EINTERNAL, NULL, "statistics with different sketch plans cannot be merged")
+                       : pb_raise(PB_ENOMEM, NULL, "out of memory merging statistics");
+    }
+    return into->failed ? pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches") : PB_OK;
+}
+
+/* An exact integer (times 2^-shift) as a double. */
+static double mpz_to_double(const mpz_t z, long shift)
+{
+    long e;
+    double d = mpz_get_d_2exp(&e, z);
+    return ldexp(d, (int)(e - shift));
+}
+
+/* Mean, sd (n - 1) and se of a cell, from its exact sums: each rounded
+ * once, so they do not depend on the order paths were added in. */
+static void cell_moments(const cell *c, double *mean, double *sd, double *se)
+{
+    if (c->n == 0) { *mean = *sd = *se = NAN; return; }
+    double n = (double)c->n;
+    *mean = mpz_to_double(c->s1, EXACT_OFFSET) / n;
+    if (c->n == 1) { *sd = *se = 0; return; }
+    /* n S2 - S1^2, exactly, over n (n - 1). */
+    mpz_t t, u;
+    mpz_init(t);
+    mpz_init(u);
+    mpz_mul_si(t, c->s2, (long)c->n);
+    mpz_mul_2exp(t, t, EXACT_OFFSET);
+    mpz_mul(u, c->s1, c->s1);
+    mpz_sub(t, t, u);
+    double var = mpz_sgn(t) <= 0 ? 0 : mpz_to_double(t, 2 * EXACT_OFFSET) / (n * (n - 1));
+    mpz_clear(t);
+    mpz_clear(u);
+    *sd = sqrt(var);
+    *se = *sd / sqrt(n);
+}
+
+/* Type 1 quantiles of a year metric from its histogram (exact): "never"
+ * (+inf) ranks after every year. */
+static void year_quantiles(const pb_summary *s, const int64_t *hist, int64_t n, double *q, double *lo, double *hi)
+{
+    for (int i = 0; i < s->n_quantiles; i++) {
+        if (n == 0) { q[i] = lo[i] = hi[i] = NAN; continue; }
+        double p = s->quantiles[i];
+        int64_t k = (int64_t)ceil((double)n * p), rl, rh, ranks[3];
+        if (k < 1) k = 1;
+        if (k > n) k = n;
+        pb_quantile_ci_ranks(n, p, &rl, &rh);
+        ranks[0] = k; ranks[1] = n == 1 ? k : rl; ranks[2] = n == 1 ? k : rh;
+        double *dst[3] = {&q[i], &lo[i], &hi[i]};
+        for (int j = 0; j < 3; j++) {
+            int64_t cum = 0;
+            double v = INFINITY;
+            for (int t = 0; t < s->n_years; t++) {
+                cum += hist[t];
+                if (cum >= ranks[j]) { v = s->start + t; break; }
+            }
+            *dst[j] = v;
+        }
+    }
+}
+
+pb_status pb_acc_finish(const pb_acc *a, pb_summary *s)
+{
+    if (a->failed) return pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches");
+    const int H = a->H, Q = s->n_quantiles;
+    s->coarse_series = s->coarse_metrics = 0;
+    s->n = a->paths;
+    s->nonfinite = a->nonfinite;
+    for (int k = 0; k < PB_N_SERIES; k++) {
+        pb_series_stats *ss = &s->series[k];
+        for (int t = 0; t < H; t++) {
+            const cell *c = &a->cells[k * H + t];
+            cell_moments(c, &ss->mean[t], &ss->sd[t], &ss->se[t]);
+            sketch_quantiles(s, &c->sk, c->n, c->min, c->max, ss->q + (size_t)t * Q, ss->q_lo + (size_t)t * Q,
+                             ss->q_hi + (size_t)t * Q, &s->coarse_series);
+        }
+    }
+    for (int m = 0; m < PB_N_METHODS; m++)
+        for (int t = 0; t < H; t++) {
+            int64_t k = a->closed[m * H + t];
+            s->p_closed[m][t] = a->paths ? (double)k / (double)a->paths : NAN;
+            pb_wilson(k, a->paths, &s->p_closed_lo[m][t], &s->p_closed_hi[m][t]);
+        }
+    s->irr_none = a->irr_none;
+    s->irr_multiple = a->irr_multiple;
+    for (int m = 0; m < PB_N_METRICS; m++) {
+        pb_metric_stats *ms = &s->metric[m];
+        const cell *c = &a->cells[metric_cell(a, m)];
+        cell_moments(c, &ms->mean, &ms->sd, &ms->se);
+        if (pb_metric_is_year(m)) {
+            ms->never = a->never[m];
+            memcpy(ms->hist, a->hist + (size_t)m * H, (size_t)H * sizeof *ms->hist);
+            year_quantiles(s, ms->hist, a->paths, ms->q, ms->q_lo, ms->q_hi);
+        } else {
+            sketch_quantiles(s, &c->sk, c->n, c->min, c->max, ms->q, ms->q_lo, ms->q_hi, &s->coarse_metrics);
+        }
+    }
+    return PB_OK;
+}

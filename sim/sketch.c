@@ -1,0 +1,294 @@
+/* sketch.c: the quantile sketch (sketch.h) outside the hot loop: plans,
+ * windows, merging, and quantiles read back from the counts. */
+#include "sketch.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* ------------------------------------------------------------------ */
+/* Plans                                                                */
+
+/* A sketch plan: for each cell and sign, the octaves that get fine buckets,
+ * from a pilot of the run's first paths (the same paths whatever the
+ * threads, ranks or parts), widened (store_plan).  Memory is then
+ * fixed before the run and does not grow with its paths. */
+struct pb_sketch_plan {
+    int H, n_cells;
+    int32_t *lo, *hi;   /* [n_cells][2]: octave index range seen, sign 0 negative, 1 positive */
+};
+
+pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
+{
+    pb_sketch_plan *p = calloc(1, sizeof *p);
+    if (p) {
+        p->H = n_years;
+        p->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
+        p->lo = malloc(2 * (size_t)p->n_cells * sizeof *p->lo);
+        p->hi = malloc(2 * (size_t)p->n_cells * sizeof *p->hi);
+    }
+    if (!p || !p->lo || !p->hi) {
+        pb_sketch_plan_free(p);
+        pb_raise(PB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < 2 * p->n_cells; i++) { p->lo[i] = INT32_MAX; p->hi[i] = -1; }
+    return p;
+}
+
+void pb_sketch_plan_free(pb_sketch_plan *p)
+{
+    if (!p) return;
+    free(p->lo);
+    free(p->hi);
+    free(p);
+}
+
+static void plan_see(pb_sketch_plan *p, int k, double v)
+{
+    double av = fabs(v);
+    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP)) || isinf(av)) return;
+    int e;
+    frexp(av, &e); /* av in [2^(e-1), 2^e) */
+    int32_t o = e - 1 - SKETCH_MIN_EXP, side = v > 0;
+    if (o < p->lo[2 * k + side]) p->lo[2 * k + side] = o;
+    if (o > p->hi[2 * k + side]) p->hi[2 * k + side] = o;
+}
+
+void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out)
+{
+    if (out->nonfinite) return;
+    const int SH = PB_N_SERIES * p->H;
+    for (int k = 0; k < SH; k++) plan_see(p, k, out->series[k]);
+    for (int m = 0; m < PB_N_METRICS; m++)
+        if (!pb_metric_is_year(m) && (m != PB_M_IRR || out->irr_kind == PB_IRR_ONE)) plan_see(p, SH + m, out->metric[m]);
+}
+
+void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
+{
+    for (int i = 0; i < 2 * into->n_cells; i++) {
+        if (from->lo[i] < into->lo[i]) into->lo[i] = from->lo[i];
+        if (from->hi[i] > into->hi[i]) into->hi[i] = from->hi[i];
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Windows                                                              */
+
+bool sketch_store_alloc(store *st, int32_t n)
+{
+    st->n = n;
+    st->h = n ? calloc((size_t)n, sizeof *st->h) : NULL;
+    st->c = n ? calloc((size_t)n, sizeof *st->c) : NULL;
+    return !n || (st->h && st->c);
+}
+
+/* Fixes a store to the plan's octaves, widened by `below` octaves toward
+ * zero and 2 away from it (none if the pilot saw no value of this sign),
+ * with coarse counts for the rest. */
+static bool store_plan(store *st, int32_t lo, int32_t hi, int32_t below)
+{
+    if (!(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
+    if (hi < 0) return true;
+    lo = lo > below ? lo - below : 0;
+    hi = hi + 2 < SKETCH_OCTAVES ? hi + 2 : SKETCH_OCTAVES - 1;
+    st->lo = lo * SKETCH_SUB;
+    return sketch_store_alloc(st, (hi - lo + 1) * SKETCH_SUB);
+}
+
+/* How far a window reaches toward zero: a cell whose pilot values take both
+ * signs crosses zero, where magnitudes thin out one octave at a time and a
+ * quantile can fall well below the smallest pilot magnitude. */
+static int32_t plan_below(const pb_sketch_plan *p, int k)
+{
+    return p->hi[2 * k] >= 0 && p->hi[2 * k + 1] >= 0 ? 10 : 2;
+}
+
+bool sketch_apply_plan(sketch *sk, const pb_sketch_plan *p, int k)
+{
+    return store_plan(&sk->neg, p->lo[2 * k], p->hi[2 * k], plan_below(p, k)) &&
+           store_plan(&sk->pos, p->lo[2 * k + 1], p->hi[2 * k + 1], plan_below(p, k));
+}
+
+bool sketch_store_cover(store *st, int32_t lo, int32_t hi)
+{
+    if (st->n && lo >= st->lo && hi <= st->lo + st->n) return true;
+    int32_t nlo = st->n ? (lo < st->lo ? lo : st->lo) : lo, nhi = st->n ? (hi > st->lo + st->n ? hi : st->lo + st->n) : hi;
+    /* Grow by a power of two's worth of buckets beyond what is needed, so
+     * that a slowly widening range costs few copies. */
+    int32_t slack = SKETCH_SUB; /* one power of two */
+    if (nlo < (st->n ? st->lo : lo)) nlo = nlo - slack < 0 ? 0 : nlo - slack;
+    if (nhi > (st->n ? st->lo + st->n : hi)) nhi += slack;
+    store grown = {0};
+    if (!sketch_store_alloc(&grown, nhi - nlo)) { free(grown.h); free(grown.c); return false; }
+    if (st->n) {
+        memcpy(grown.c + (st->lo - nlo), st->c, (size_t)st->n * sizeof *st->c);
+        memcpy(grown.h + (st->lo - nlo), st->h, (size_t)st->n * sizeof *st->h);
+    }
+    free(st->c);
+    free(st->h);
+    st->c = grown.c;
+    st->h = grown.h;
+    st->lo = nlo;
+    st->n = nhi - nlo;
+    return true;
+}
+
+bool sketch_alloc_like(sketch *sk, const sketch *model)
+{
+    const store *ms[2] = {&model->neg, &model->pos};
+    store *cs[2] = {&sk->neg, &sk->pos};
+    for (int s = 0; s < 2; s++) {
+        cs[s]->lo = ms[s]->lo;
+        cs[s]->n = ms[s]->n;
+        if (!sketch_store_alloc(cs[s], ms[s]->n) ||
+            (ms[s]->coarse && !(cs[s]->coarse = calloc(SKETCH_OCTAVES, sizeof(uint64_t)))))
+            return false;
+    }
+    return true;
+}
+
+static bool store_merge(store *into, const store *from)
+{
+    if ((into->coarse == NULL) != (from->coarse == NULL)) return false; /* one planned, one not */
+    if (from->coarse) {
+        if (into->lo != from->lo || into->n != from->n) return false;  /* different plans */
+        for (int o = 0; o < SKETCH_OCTAVES; o++) into->coarse[o] += from->coarse[o];
+        for (int32_t i = 0; i < from->n; i++)
+            if (from->h[i] || from->c[i]) cnt_add(into, i, cnt(from, i));
+        return true;
+    }
+    if (!from->n) return true;
+    /* Only the occupied part of `from` needs room. */
+    int32_t lo = 0, hi = from->n;
+    while (lo < hi && !cnt(from, lo)) lo++;
+    while (hi > lo && !cnt(from, hi - 1)) hi--;
+    if (lo == hi) return true;
+    if (!sketch_store_cover(into, from->lo + lo, from->lo + hi)) return false;
+    for (int32_t i = lo; i < hi; i++) cnt_add(into, from->lo + i - into->lo, cnt(from, i));
+    return true;
+}
+
+bool sketch_merge(sketch *into, const sketch *from)
+{
+    into->zero += from->zero;
+    return store_merge(&into->neg, &from->neg) && store_merge(&into->pos, &from->pos);
+}
+
+void sketch_free(sketch *sk)
+{
+    free(sk->neg.c);
+    free(sk->pos.c);
+    free(sk->neg.h);
+    free(sk->pos.h);
+    free(sk->neg.coarse);
+    free(sk->pos.coarse);
+}
+
+/* ------------------------------------------------------------------ */
+/* Ranks and quantiles                                                  */
+
+static double bucket_mid(int32_t idx)
+{
+    int e = idx / SKETCH_SUB + SKETCH_MIN_EXP, sub = idx % SKETCH_SUB;
+    return ldexp(1.0 + (sub + 0.5) / SKETCH_SUB, e);
+}
+
+static double octave_mid(int32_t o) { return ldexp(1.5, o + SKETCH_MIN_EXP); }
+
+/* Walks a cell's counts in value order, handing out the values of the
+ * wanted 0-based ranks r[0..k-1] (ascending): a fine bucket's midpoint, or
+ * for a coarse octave (outside the plan) the middle of the octave, flagged. */
+typedef struct {
+    const int64_t *r;
+    int k, j;
+    int64_t seen;
+    double *out;
+    bool *coarse;
+} walker;
+
+static void visit(walker *w, uint64_t count, double value, bool coarse)
+{
+    w->seen += (int64_t)count;
+    while (w->j < w->k && w->r[w->j] < w->seen) {
+        w->coarse[w->j] = coarse;
+        w->out[w->j++] = value;
+    }
+}
+
+/* The values of the 0-based ranks r[0..k-1] (ascending) of a sketch:
+ * bucket (or coarse octave) midpoints, clamped to the exact min and max. */
+static void sketch_ranks(const sketch *sk, double min, double max, const int64_t *r, int k, double *out,
+                         bool *coarse)
+{
+    walker w = {r, k, 0, 0, out, coarse};
+    const store *ng = &sk->neg, *ps = &sk->pos;
+    const int32_t nlo = ng->lo / SKETCH_SUB, nhi = (ng->lo + ng->n) / SKETCH_SUB; /* octaves [nlo, nhi) are fine */
+    const int32_t plo = ps->lo / SKETCH_SUB, phi = (ps->lo + ps->n) / SKETCH_SUB;
+    /* Negative values, the most negative first. */
+    if (ng->coarse)
+        for (int32_t o = SKETCH_OCTAVES - 1; o >= (ng->n ? nhi : 0) && w.j < k; o--)
+            if (ng->coarse[o]) visit(&w, ng->coarse[o], -octave_mid(o), true);
+    for (int32_t i = ng->n - 1; i >= 0 && w.j < k; i--)
+        if (cnt(ng, i)) visit(&w, cnt(ng, i), -bucket_mid(ng->lo + i), false);
+    if (ng->coarse && ng->n)
+        for (int32_t o = nlo - 1; o >= 0 && w.j < k; o--)
+            if (ng->coarse[o]) visit(&w, ng->coarse[o], -octave_mid(o), true);
+    visit(&w, (uint64_t)sk->zero, 0, false);
+    /* Positive values, the smallest first. */
+    if (ps->coarse && ps->n)
+        for (int32_t o = 0; o < plo && w.j < k; o++)
+            if (ps->coarse[o]) visit(&w, ps->coarse[o], octave_mid(o), true);
+    for (int32_t i = 0; i < ps->n && w.j < k; i++)
+        if (cnt(ps, i)) visit(&w, cnt(ps, i), bucket_mid(ps->lo + i), false);
+    if (ps->coarse)
+        for (int32_t o = ps->n ? phi : 0; o < SKETCH_OCTAVES && w.j < k; o++)
+            if (ps->coarse[o]) visit(&w, ps->coarse[o], octave_mid(o), true);
+    while (w.j < k) { coarse[w.j] = false; out[w.j++] = max; }
+    for (int j = 0; j < k; j++) out[j] = out[j] < min ? min : out[j] > max ? max : out[j];
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void sketch_quantiles(const pb_summary *s, const sketch *sk, int64_t n, double min, double max, double *q,
+                      double *lo, double *hi, int64_t *n_coarse)
+{
+    const int Q = s->n_quantiles;
+    if (n == 0) { for (int i = 0; i < Q; i++) q[i] = lo[i] = hi[i] = NAN; return; }
+    /* Four ranks per level: the two order statistics type 7 interpolates
+     * between, and the two interval ends; looked up in one walk, sorted. */
+    int64_t want[4 * (PB_MAX_QUANTILES + 3)];
+    int nw = 0;
+    for (int i = 0; i < Q; i++) {
+        double h = (double)(n - 1) * s->quantiles[i];
+        int64_t k = (int64_t)floor(h), rl, rh;
+        pb_quantile_ci_ranks(n, s->quantiles[i], &rl, &rh);
+        want[nw++] = k;
+        want[nw++] = k + 1 < n ? k + 1 : n - 1;
+        want[nw++] = rl - 1;
+        want[nw++] = rh - 1;
+    }
+    int64_t sorted[4 * (PB_MAX_QUANTILES + 3)];
+    memcpy(sorted, want, (size_t)nw * sizeof *sorted);
+    qsort(sorted, (size_t)nw, sizeof *sorted, cmp_i64);
+    double vals[4 * (PB_MAX_QUANTILES + 3)];
+    bool coarse[4 * (PB_MAX_QUANTILES + 3)];
+    sketch_ranks(sk, min, max, sorted, nw, vals, coarse);
+    for (int i = 0; i < nw; i++) *n_coarse += coarse[i];
+    for (int i = 0; i < Q; i++) {
+        double v[4];
+        for (int w = 0; w < 4; w++) {
+            int64_t r = want[4 * i + w];
+            int lo_i = 0, hi_i = nw - 1;
+            while (lo_i < hi_i) { int mid = (lo_i + hi_i) / 2; if (sorted[mid] < r) lo_i = mid + 1; else hi_i = mid; }
+            v[w] = vals[lo_i];
+        }
+        double h = (double)(n - 1) * s->quantiles[i], frac = h - floor(h);
+        q[i] = frac == 0 || v[0] == v[1] ? v[0] : v[0] + frac * (v[1] - v[0]);
+        lo[i] = n == 1 ? q[i] : v[2];
+        hi[i] = n == 1 ? q[i] : v[3];
+    }
+}
