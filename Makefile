@@ -32,7 +32,7 @@ OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all run test asan clean deps deps-test check valgrind mpi bench bench-quick FORCE
+.PHONY: all run test asan clean deps deps-test mpi bench bench-quick FORCE
 ifeq ($(MPI),1)
 all: payback-mpi
 else
@@ -87,9 +87,6 @@ deps-test:
 run: deps
 	$(MAKE) payback
 	./payback run scenarios/baseline.yaml
-
-check: payback $(TESTS)
-	@BUILD=$(BUILD) PYTHON=$(PYTHON) ./tests/run.sh
 
 asan:
 	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" $(BUILD:build%=build-san)/payback

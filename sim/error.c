@@ -15,6 +15,7 @@ typedef struct {
 static struct {
     bool active;
     int count;
+    pb_status worst;
     pb_err_entry e[PB_MAX_ERRORS];
     char files[8][256]; /* order in which files first appear, for sorting */
     int n_files;
@@ -43,6 +44,7 @@ pb_status pb_raise(pb_status st, const pb_loc *at, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (collector.active) {
+        if (st > collector.worst) collector.worst = st;
         if (collector.count < PB_MAX_ERRORS) {
             pb_err_entry *e = &collector.e[collector.count];
             snprintf(e->file, sizeof e->file, "%s", at && at->file ? at->file : "");
@@ -71,6 +73,8 @@ void pb_errors_collect(void)
 }
 
 int pb_errors_count(void) { return collector.active ? collector.count : 0; }
+
+pb_status pb_errors_worst(void) { return collector.active ? collector.worst : PB_OK; }
 
 static int cmp_entry(const void *pa, const void *pb)
 {

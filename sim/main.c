@@ -212,6 +212,16 @@ static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const
     return st;
 }
 
+/* Starts HDF5 for a command that reads or writes result files, with its
+ * own error printing off (errors go through pb_raise).  Commands that do
+ * not need it (validate, params) never start it. */
+static pb_status hdf5_start(void)
+{
+    if (H5open() < 0 || H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0)
+        return pb_raise(PB_EIO, NULL, "cannot start the HDF5 library");
+    return PB_OK;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     enum { OPT_SET = 256, OPT_DET, OPT_QUIET, OPT_PROGRESS, OPT_STORE, OPT_RANGE };
@@ -392,6 +402,8 @@ static int dispatch(int argc, char **argv)
         printf("payback %s\n%s\n", PB_VERSION, pb_build_string());
         return 0;
     }
+    const bool uses_hdf5 = !strcmp(cmd, "run") || !strcmp(cmd, "summary") || !strcmp(cmd, "merge");
+    if (uses_hdf5 && hdf5_start() != PB_OK) return 1;
     if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
     if (!strcmp(cmd, "summary")) return cmd_summary(argc - 1, argv + 1);
@@ -402,10 +414,10 @@ static int dispatch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    /* GSL's default handler aborts and HDF5 prints its own error stack: all
-     * errors go through pb_raise instead. */
+    /* GSL's default handler aborts: all errors go through pb_raise instead.
+     * (HDF5 is started only by the commands that read or write files:
+     * hdf5_start.) */
     gsl_set_error_handler_off();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     if (pb_par_init(&argc, &argv) != PB_OK) return 1;
     int rc = dispatch(argc, argv);
     /* Every rank leaves with the worst status of the job. */

@@ -82,8 +82,10 @@ pb_status sr_apply_override(ctx *c, int set, const char *arg)
     yaml_parser_set_input_string(&parser, (const unsigned char *)value, strlen(value));
     if (!yaml_parser_load(&parser, &vdoc)) {
         at.col = vcol + (int)parser.problem_mark.column + 1;
-        pb_status st = pb_raise(PB_EINPUT, &at, "found invalid YAML (%s); expected a YAML value after '='",
-                                parser.problem ? parser.problem : "syntax error");
+        pb_status st = sr_yaml_out_of_memory(&parser)
+                           ? pb_raise(PB_ENOMEM, NULL, "out of memory reading --set %d", set)
+                           : pb_raise(PB_EINPUT, &at, "found invalid YAML (%s); expected a YAML value after '='",
+                                      parser.problem ? parser.problem : "syntax error");
         yaml_parser_delete(&parser);
         return st;
     }

@@ -14,6 +14,8 @@
 #include "payback/scenario.h"
 #include "scenario_read.h"
 
+#define MAX_SCENARIO_BYTES (64 << 20) /* interfaces.md §1: a scenario file is at most 64 MiB */
+
 /* ------------------------------------------------------------------ */
 /* Defaults (step 1)                                                    */
 
@@ -117,7 +119,7 @@ pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t le
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &c->doc)) {
         pb_loc at = {c->file, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
-        if (parser.error == YAML_MEMORY_ERROR) {
+        if (sr_yaml_out_of_memory(&parser)) {
             yaml_parser_delete(&parser);
             pb_errors_flush();
             pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", name);
@@ -138,6 +140,8 @@ pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t le
             pb_raise(PB_EINPUT, &at, "found a second YAML document; expected one scenario per file");
         }
         yaml_document_delete(&extra);
+    } else if (sr_yaml_out_of_memory(&parser)) {
+        pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", name);
     } else {
         pb_loc at = {c->file, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
         pb_raise(PB_EINPUT, &at, "found invalid YAML (%s); expected a YAML mapping of scenario keys",
@@ -184,8 +188,10 @@ pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t le
     return sc;
 
 input_fail:
+    /* Bad input, unless something worse (out of memory) happened while
+     * reading it: then the input errors may be its consequences. */
+    *st = pb_errors_worst() > PB_EINPUT ? pb_errors_worst() : PB_EINPUT;
     pb_errors_flush();
-    *st = PB_EINPUT;
 fail:
     if (c && c->have_doc) yaml_document_delete(&c->doc);
     free(c);
@@ -197,23 +203,34 @@ pb_scenario *pb_scenario_load(const char *file, char *const *overrides, int n_ov
 {
     FILE *f = fopen(file, "rb");
     if (!f) {
-        *st = pb_raise(PB_EINPUT, NULL, "cannot read scenario file '%s': %s", file, strerror(errno));
+        *st = pb_raise(errno == ENOMEM ? PB_ENOMEM : PB_EINPUT, NULL, "cannot read scenario file '%s': %s", file,
+                       strerror(errno));
         return NULL;
     }
+    /* Read up to MAX_SCENARIO_BYTES and one byte more, to tell a file of
+     * exactly the limit from a longer one. */
     size_t cap = 1 << 14, len = 0;
     char *buf = malloc(cap);
+    bool too_large = false;
     while (buf) {
         len += fread(buf + len, 1, cap - len, f);
         if (len < cap) break;
-        char *nb = cap > ((size_t)64 << 20) ? NULL : realloc(buf, cap * 2);
+        if (len > MAX_SCENARIO_BYTES) { too_large = true; break; }
+        char *nb = realloc(buf, cap * 2);
         if (!nb) { free(buf); buf = NULL; break; }
         buf = nb;
         cap *= 2;
     }
     bool err = ferror(f);
     fclose(f);
-    if (!buf) { *st = pb_raise(PB_EINPUT, NULL, "scenario file '%s' is too large (over 64 MiB) or memory ran out", file); return NULL; }
-    if (err) { free(buf); *st = pb_raise(PB_EINPUT, NULL, "cannot read scenario file '%s'", file); return NULL; }
+    if (!buf) { *st = pb_raise(PB_ENOMEM, NULL, "out of memory reading scenario file '%s'", file); return NULL; }
+    if (too_large) {
+        free(buf);
+        *st = pb_raise(PB_EINPUT, NULL, "found scenario file '%s' over %d MiB; expected a scenario of at most %d MiB", file,
+                       MAX_SCENARIO_BYTES >> 20, MAX_SCENARIO_BYTES >> 20);
+        return NULL;
+    }
+    if (err) { free(buf); *st = pb_raise(PB_EIO, NULL, "cannot read scenario file '%s'", file); return NULL; }
     pb_scenario *sc = pb_scenario_load_text(file, buf, len, overrides, n_overrides, st);
     free(buf);
     return sc;

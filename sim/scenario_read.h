@@ -55,6 +55,11 @@ bool sr_is_plain(yaml_node_t *n);
 /* How a node is shown after "found": the scalar text (in buf), or its kind. */
 const char *sr_found(yaml_node_t *n, char *buf, size_t len);
 
+/* After yaml_parser_load failed: true when it ran out of memory.  libyaml
+ * describes every syntax error (problem); a failure without one comes from
+ * an allocation that failed, which it does not always mark as such. */
+bool sr_yaml_out_of_memory(const yaml_parser_t *p);
+
 /* Numbers of the YAML 1.2 core schema (yaml_read.c). */
 bool sr_core_number(yaml_node_t *n, double *x, bool *is_int);
 /* A finite number with |x| <= 1e12, or an error naming `expected`. */

@@ -206,3 +206,5 @@ int sr_number_list(ctx *c, yaml_node_t *n, double *out, int cap, const char *wha
     }
     return ok ? count : -1;
 }
+
+bool sr_yaml_out_of_memory(const yaml_parser_t *p) { return p->error == YAML_MEMORY_ERROR || !p->problem; }

@@ -51,6 +51,7 @@ tally < <(bash tests/cli.sh build/payback tests/out/cli 2>&1)
 tally < <("$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <("$PY" tests/params.py build/payback tests/out/params 2>&1)
 tally < <(bash tests/sections.sh 2>&1)
+tally < <(bash tests/oom.sh build/payback tests/out/oom)
 
 echo "# 2. ASan+UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99

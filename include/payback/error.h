@@ -10,6 +10,10 @@
 
 #include <stdbool.h>
 
+/* The statuses, in order of severity: where several errors meet (the
+ * errors of one file, the ranks of a job in pb_par_agree), the largest
+ * wins, so that a runtime failure (exit 1) is never reported as bad input
+ * (exit 2), which it may have caused. */
 typedef enum {
     PB_OK = 0,
     PB_EUSAGE,    /* bad command line: exit 2 */
@@ -42,6 +46,8 @@ void pb_errors_collect(void);
 int pb_errors_flush(void);
 /* Number of errors raised since collection started (0 when not collecting). */
 int pb_errors_count(void);
+/* The most severe status raised since collection started (PB_OK if none). */
+pb_status pb_errors_worst(void);
 
 /* With mute set, pb_raise prints nothing (other MPI ranks than 0 while
  * they read the same input as rank 0, so that an input error shows once). */
