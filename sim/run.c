@@ -208,16 +208,15 @@ static pb_status reduce(const pb_scenario *sc, pb_acc *acc, pb_run_result *res)
     if (st != PB_OK) return st;
     if (pb_par_rank() == 0) st = pb_run_finish(sc, acc, &res->edges, &res->summary);
     st = pb_par_agree(st);
-    /* The other ranks take part in writing the file: they need a summary
-     * of the same shape (its values are rank 0's to write). */
+    /* The other ranks take part in creating the file's objects: they need
+     * a summary of the same shape.  Its values stay 0: only rank 0 writes
+     * statistics (write.c), so they are never broadcast. */
     if (st == PB_OK && pb_par_rank() != 0) {
         double q[PB_MAX_QUANTILES + 3];
         int nq = pb_report_quantiles(sc, q);
         if (!(res->summary = pb_summary_alloc(sc->start, sc->n_years, nq, q))) st = PB_ENOMEM;
     }
-    st = pb_par_agree(st);
-    if (st == PB_OK) st = pb_par_agree(pb_summary_bcast(res->summary, pb_par_bcast));
-    return st;
+    return pb_par_agree(st);
 }
 
 pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *res)

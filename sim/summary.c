@@ -70,38 +70,6 @@ void pb_summary_free(pb_summary *s)
     free(m);
 }
 
-pb_status pb_summary_bcast(pb_summary *s, pb_status (*bcast)(void *buf, size_t len))
-{
-    summary_mem *m = (summary_mem *)s;
-    enum { NS = 6 + 4 * PB_N_METRICS };
-    int64_t scal[NS];
-    int k = 0;
-    int64_t *ints[6] = {&s->n, &s->nonfinite, &s->irr_none, &s->irr_multiple, &s->coarse_series, &s->coarse_metrics};
-    for (int i = 0; i < 6; i++) scal[k++] = *ints[i];
-    for (int i = 0; i < PB_N_METRICS; i++) {
-        double d[3] = {s->metric[i].mean, s->metric[i].sd, s->metric[i].se};
-        memcpy(&scal[k], d, sizeof d);
-        k += 3;
-        scal[k++] = s->metric[i].never;
-    }
-    pb_status st = bcast(m->block, m->nd * sizeof(double));
-    if (st == PB_OK) st = bcast(m->iblock, m->ni * sizeof(int64_t));
-    if (st == PB_OK) st = bcast(scal, sizeof scal);
-    if (st != PB_OK) return st;
-    k = 0;
-    for (int i = 0; i < 6; i++) *ints[i] = scal[k++];
-    for (int i = 0; i < PB_N_METRICS; i++) {
-        double d[3];
-        memcpy(d, &scal[k], sizeof d);
-        k += 3;
-        s->metric[i].mean = d[0];
-        s->metric[i].sd = d[1];
-        s->metric[i].se = d[2];
-        s->metric[i].never = scal[k++];
-    }
-    return PB_OK;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

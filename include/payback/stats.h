@@ -53,9 +53,6 @@ typedef struct {
 pb_summary *pb_summary_alloc(int start, int n_years, int n_quantiles, const double *quantiles);
 void pb_summary_free(pb_summary *s); /* accepts NULL */
 
-/* Sends the summary of rank 0 to every rank, with a broadcast of bytes
- * (par.h's pb_par_bcast), so that all ranks write the same file. */
-pb_status pb_summary_bcast(pb_summary *s, pb_status (*bcast)(void *buf, size_t len));
 
 /* The quantile levels a run reports: the scenario's levels together with
  * 0.10, 0.50 and 0.90 (the summary table's), sorted, without repeats.
