@@ -65,23 +65,30 @@ static void factor_correlations(pb_scenario *sc, int nm, const int *ia, const in
     gsl_matrix_free(m);
 }
 
-void sr_validate(ctx *c, pb_loc years_loc)
+/* The horizon: end after start, at most PB_MAX_YEARS years.  False when
+ * it is not usable (every later rule needs it). */
+static bool check_horizon(pb_scenario *sc, const pb_loc *years_loc)
+{
+    if (!(sc->start > 0 && sc->end > 0)) return false; /* missing: reported by the parser */
+    if (sc->end < sc->start) {
+        pb_raise(PB_EINPUT, years_loc, "found end %d before start %d; expected years.end >= years.start", sc->end, sc->start);
+        return false;
+    }
+    if (sc->end - sc->start + 1 > PB_MAX_YEARS) {
+        pb_raise(PB_EINPUT, years_loc, "found a horizon of %d years; expected 1 to %d years", sc->end - sc->start + 1,
+                 PB_MAX_YEARS);
+        return false;
+    }
+    sc->n_years = sc->end - sc->start + 1;
+    return true;
+}
+
+/* capex.committed: consecutive years from start, none after end.  Sorts
+ * them into year order (the file may list them in any order). */
+static void check_committed(ctx *c)
 {
     pb_scenario *sc = c->sc;
-    bool years_ok = sc->start > 0 && sc->end > 0;
-    if (years_ok && sc->end < sc->start) {
-        pb_raise(PB_EINPUT, &years_loc, "found end %d before start %d; expected years.end >= years.start", sc->end, sc->start);
-        years_ok = false;
-    } else if (years_ok && sc->end - sc->start + 1 > PB_MAX_YEARS) {
-        pb_raise(PB_EINPUT, &years_loc, "found a horizon of %d years; expected 1 to %d years", sc->end - sc->start + 1, PB_MAX_YEARS);
-        years_ok = false;
-    }
-    if (!years_ok) return; /* every later rule needs the horizon */
-    sc->n_years = sc->end - sc->start + 1;
-
-    /* capex.committed: consecutive years from start, none after end.  Sort
-     * them into year order (the file may list them in any order). */
-    int n = sc->n_committed;
+    const int n = sc->n_committed;
     pb_param sorted[PB_MAX_YEARS];
     bool seen[PB_MAX_YEARS] = {false}, window_ok = true;
     for (int i = 0; i < n; i++) {
@@ -102,13 +109,15 @@ void sr_validate(ctx *c, pb_loc years_loc)
         sorted[t] = sc->committed[i];
         seen[t] = true;
     }
-    if (window_ok) {
-        for (int t = 0; t < n; t++)
-            if (!seen[t]) window_ok = false;
-        if (window_ok) memcpy(sc->committed, sorted, (size_t)n * sizeof sorted[0]);
-    }
+    for (int t = 0; t < n && window_ok; t++)
+        if (!seen[t]) window_ok = false;
+    if (window_ok) memcpy(sc->committed, sorted, (size_t)n * sizeof sorted[0]);
+}
 
-    /* Cross-block rules of the revenue process. */
+/* Cross-block rules of the revenue process. */
+static void check_process(ctx *c)
+{
+    pb_scenario *sc = c->sc;
     if (sc->process == PB_PROCESS_GROWTH) {
         if (!sc->base.set) {
             pb_loc at = c->revenue_loc.line ? c->revenue_loc : whole_file(c);
@@ -125,15 +134,12 @@ void sr_validate(ctx *c, pb_loc years_loc)
             pb_raise(PB_EINPUT, &c->growth_loc, "found revenue.growth with process logistic; expected revenue.logistic "
                      "(or process: growth)");
     }
+}
 
-    /* JPMorgan window: from and through default to the horizon. */
-    if (!sc->jpm_from.set) sc->jpm_from = pb_param_fixed(sc->start);
-    if (!sc->jpm_through.set) sc->jpm_through = pb_param_fixed(sc->end);
-
-    /* Domains of every parameter (model.md §2), over the whole support. */
-    pb_param_ref refs[PB_MAX_PARAMS];
-    int np = pb_scenario_params(sc, refs, PB_MAX_PARAMS);
-    if (np < 0) return;
+/* Domains of every parameter in use (model.md §2), over the whole support;
+ * prepares each law for drawing. */
+static void check_domains(ctx *c, pb_param_ref *refs, int np)
+{
     for (int i = 0; i < np; i++) {
         const pb_param_ref *r = &refs[i];
         pb_param *p = r->param;
@@ -146,8 +152,11 @@ void sr_validate(ctx *c, pb_loc years_loc)
                      p->dist == PB_DIST_FIXED ? "" : " (its support)", r->path, r->domain->text);
         }
     }
+}
 
-    /* Year-valued parameters: finite support, within the horizon's rules. */
+/* Generation years: a bounded law, available by the horizon's end. */
+static void check_generation_years(const pb_scenario *sc)
+{
     for (int g = 0; g < sc->n_generations; g++) {
         double lo, hi;
         const pb_param *p = &sc->gen[g].year;
@@ -159,79 +168,122 @@ void sr_validate(ctx *c, pb_loc years_loc)
             pb_raise(PB_EINPUT, &p->loc, "found gpu.generations.%s.year %s%.0f after the horizon's end %d; expected "
                      "year <= %d", sc->gen[g].name, p->dist == PB_DIST_FIXED ? "" : "up to ", hi, sc->end, sc->end);
     }
-    double flo, fhi, tlo, thi;
-    bool fok = year_bounds(&sc->jpm_from, &flo, &fhi), tok = year_bounds(&sc->jpm_through, &tlo, &thi);
-    bool fbad = sr_is_invalid(&sc->jpm_from), tbad = sr_is_invalid(&sc->jpm_through); /* already reported */
+}
+
+/* One end of JPMorgan's window: a bounded law of years in the horizon.
+ * *lo, *hi: its rounded support; false when it is not usable. */
+static bool check_window_end(const pb_scenario *sc, const pb_param *p, const char *key, const pb_loc *at, double *lo,
+                             double *hi)
+{
+    if (sr_is_invalid(p)) return false; /* already reported */
+    if (!year_bounds(p, lo, hi)) {
+        pb_raise(PB_EINPUT, at, "found an unbounded law for required.jpmorgan.%s; expected a year in %d-%d", key,
+                 sc->start, sc->end);
+        return false;
+    }
+    if (*lo < sc->start || *hi > sc->end) {
+        pb_raise(PB_EINPUT, at, "found required.jpmorgan.%s %.0f%s; expected a year in %d-%d", key,
+                 *lo < sc->start ? *lo : *hi, p_dist_suffix(p), sc->start, sc->end);
+        return false;
+    }
+    return true;
+}
+
+/* JPMorgan's window: from and through default to the horizon; from <= through. */
+static void check_jpm_window(ctx *c)
+{
+    pb_scenario *sc = c->sc;
+    if (!sc->jpm_from.set) sc->jpm_from = pb_param_fixed(sc->start);
+    if (!sc->jpm_through.set) sc->jpm_through = pb_param_fixed(sc->end);
     pb_loc jloc = c->jpm_loc.line ? c->jpm_loc : whole_file(c);
     const pb_loc *floc = sc->jpm_from.loc.line ? &sc->jpm_from.loc : &jloc;
     const pb_loc *tloc = sc->jpm_through.loc.line ? &sc->jpm_through.loc : &jloc;
-    if (fbad) fok = false;
-    else if (!fok) pb_raise(PB_EINPUT, floc, "found an unbounded law for required.jpmorgan.from; expected a year in %d-%d", sc->start, sc->end);
-    else if (flo < sc->start || fhi > sc->end) {
-        pb_raise(PB_EINPUT, floc, "found required.jpmorgan.from %.0f%s; expected a year in %d-%d",
-                 flo < sc->start ? flo : fhi, p_dist_suffix(&sc->jpm_from), sc->start, sc->end);
-        fok = false;
-    }
-    if (tbad) tok = false;
-    else if (!tok) pb_raise(PB_EINPUT, tloc, "found an unbounded law for required.jpmorgan.through; expected a year in %d-%d", sc->start, sc->end);
-    else if (tlo < sc->start || thi > sc->end)
-        pb_raise(PB_EINPUT, tloc, "found required.jpmorgan.through %.0f%s; expected a year in %d-%d",
-                 tlo < sc->start ? tlo : thi, p_dist_suffix(&sc->jpm_through), sc->start, sc->end);
-    else if (fok && fhi > tlo)
+    double flo, fhi, tlo, thi;
+    bool fok = check_window_end(sc, &sc->jpm_from, "from", floc, &flo, &fhi);
+    bool tok = check_window_end(sc, &sc->jpm_through, "through", tloc, &tlo, &thi);
+    if (fok && tok && fhi > tlo)
         pb_raise(PB_EINPUT, tloc, "found required.jpmorgan.through %.0f before from %.0f; expected from <= through", tlo, fhi);
+}
 
-    /* Output years. */
+/* Output years: in the horizon; the last year when none is given. */
+static void check_target_years(ctx *c)
+{
+    pb_scenario *sc = c->sc;
     for (int i = 0; i < sc->n_target_years; i++)
         if (sc->target_years[i] < sc->start || sc->target_years[i] > sc->end)
             pb_raise(PB_EINPUT, &c->target_years_loc[i], "found target year %d; expected a year in the horizon %d-%d",
                      sc->target_years[i], sc->start, sc->end);
-    if (sc->n_target_years == 0) { sc->n_target_years = 1; sc->target_years[0] = sc->end; }
-
-    /* Correlations: known per-path parameters, each pair once, and a
-     * positive definite matrix of normal correlations rho = 2 sin(pi rho_s / 6). */
-    if (sc->n_correlations > 0) {
-        const pb_param_ref *members[2 * PB_MAX_CORRELATIONS];
-        int nm = 0;
-        bool ok = true;
-        int ia[PB_MAX_CORRELATIONS], ib[PB_MAX_CORRELATIONS];
-        for (int k = 0; k < sc->n_correlations; k++) {
-            const pb_correlation *cr = &sc->corr[k];
-            const char *names[2] = {cr->a, cr->b};
-            int *idx[2] = {&ia[k], &ib[k]};
-            for (int s = 0; s < 2; s++) {
-                const pb_param_ref *r = pb_scenario_find(refs, np, names[s]);
-                if (!r) {
-                    pb_raise(PB_EINPUT, &cr->loc, "found unknown parameter '%s' in correlations; expected the dotted "
-                             "path of a parameter, such as revenue.growth.initial", names[s]);
-                    ok = false;
-                    continue;
-                }
-                if (r->param->per_year) {
-                    pb_raise(PB_EINPUT, &cr->loc, "found per-year parameter '%s' in correlations; expected a "
-                             "per-path parameter", names[s]);
-                    ok = false;
-                    continue;
-                }
-                int m = 0;
-                while (m < nm && members[m] != r) m++;
-                if (m == nm) members[nm++] = r;
-                *idx[s] = m;
-            }
-            if (!ok) continue;
-            if (ia[k] == ib[k]) {
-                pb_raise(PB_EINPUT, &cr->loc, "found '%s' correlated with itself; expected two different parameters", cr->a);
-                ok = false;
-            }
-            for (int j = 0; j < k && ok; j++)
-                if ((ia[j] == ia[k] && ib[j] == ib[k]) || (ia[j] == ib[k] && ib[j] == ia[k])) {
-                    pb_raise(PB_EINPUT, &cr->loc, "found the pair (%s, %s) twice; expected each pair once", cr->a, cr->b);
-                    ok = false;
-                }
-        }
-        if (ok) {
-            for (int m = 0; m < nm; m++) sc->corr_param[m] = members[m]->param;
-            factor_correlations(sc, nm, ia, ib);
-        }
+    if (sc->n_target_years == 0) {
+        sc->n_target_years = 1;
+        sc->target_years[0] = sc->end;
     }
 }
 
+/* The member index of one end of a correlation (a new member on its first
+ * appearance), or -1 after an error: an unknown or per-year parameter. */
+static int corr_member(const pb_correlation *cr, const char *name, const pb_param_ref *refs, int np,
+                       const pb_param_ref **members, int *nm)
+{
+    const pb_param_ref *r = pb_scenario_find(refs, np, name);
+    if (!r) {
+        pb_raise(PB_EINPUT, &cr->loc, "found unknown parameter '%s' in correlations; expected the dotted "
+                 "path of a parameter, such as revenue.growth.initial", name);
+        return -1;
+    }
+    if (r->param->per_year) {
+        pb_raise(PB_EINPUT, &cr->loc, "found per-year parameter '%s' in correlations; expected a per-path parameter", name);
+        return -1;
+    }
+    int m = 0;
+    while (m < *nm && members[m] != r) m++;
+    if (m == *nm) members[(*nm)++] = r;
+    return m;
+}
+
+/* Correlations: known per-path parameters, two different ones, each pair
+ * once, and a positive definite matrix of normal correlations, factored. */
+static void check_correlations(pb_scenario *sc, const pb_param_ref *refs, int np)
+{
+    if (sc->n_correlations == 0) return;
+    const pb_param_ref *members[2 * PB_MAX_CORRELATIONS];
+    int nm = 0, ia[PB_MAX_CORRELATIONS], ib[PB_MAX_CORRELATIONS];
+    bool ok = true;
+    for (int k = 0; k < sc->n_correlations; k++) {
+        const pb_correlation *cr = &sc->corr[k];
+        ia[k] = corr_member(cr, cr->a, refs, np, members, &nm);
+        ib[k] = corr_member(cr, cr->b, refs, np, members, &nm);
+        if (ia[k] < 0 || ib[k] < 0) {
+            ok = false;
+            continue;
+        }
+        if (!ok) continue;
+        if (ia[k] == ib[k]) {
+            pb_raise(PB_EINPUT, &cr->loc, "found '%s' correlated with itself; expected two different parameters", cr->a);
+            ok = false;
+        }
+        for (int j = 0; j < k && ok; j++)
+            if ((ia[j] == ia[k] && ib[j] == ib[k]) || (ia[j] == ib[k] && ib[j] == ia[k])) {
+                pb_raise(PB_EINPUT, &cr->loc, "found the pair (%s, %s) twice; expected each pair once", cr->a, cr->b);
+                ok = false;
+            }
+    }
+    if (!ok) return;
+    for (int m = 0; m < nm; m++) sc->corr_param[m] = members[m]->param;
+    factor_correlations(sc, nm, ia, ib);
+}
+
+void sr_validate(ctx *c, pb_loc years_loc)
+{
+    pb_scenario *sc = c->sc;
+    if (!check_horizon(sc, &years_loc)) return;
+    check_committed(c);
+    check_process(c);
+    check_jpm_window(c);
+    pb_param_ref refs[PB_MAX_PARAMS];
+    int np = pb_scenario_params(sc, refs, PB_MAX_PARAMS);
+    if (np < 0) return; /* raised: a bug, not the file's */
+    check_domains(c, refs, np);
+    check_generation_years(sc);
+    check_target_years(c);
+    check_correlations(sc, refs, np);
+}
