@@ -2,6 +2,7 @@
  * scenario document before parsing, so that an override gets the same
  * checks as the file, with positions --set:N:COL. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -64,23 +65,15 @@ static int add_key(ctx *c, const char *seg, size_t len, int col)
     return id;
 }
 
-/* Applies override number `set` (1-based): finds PATH in the document,
- * creating missing mapping keys, and replaces its node by VALUE. */
-pb_status sr_apply_override(ctx *c, int set, const char *arg)
+/* Parses VALUE, the part of --set number `set` after '=' (at column vcol
+ * of the argument), as a YAML document of its own. */
+static pb_status load_value(int set, const char *value, int vcol, yaml_document_t *vdoc)
 {
     pb_loc at = {SR_SET_FILE, set, 1};
-    const char *eq = strchr(arg, '=');
-    if (!eq || eq == arg)
-        return pb_raise(PB_EINPUT, &at, "found '%s'; expected PATH=VALUE, with VALUE in YAML", arg);
-    size_t plen = (size_t)(eq - arg);
-    const char *value = eq + 1;
-    int vcol = (int)plen + 1;
-
     yaml_parser_t parser;
-    yaml_document_t vdoc;
     if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)value, strlen(value));
-    if (!yaml_parser_load(&parser, &vdoc)) {
+    if (!yaml_parser_load(&parser, vdoc)) {
         at.col = vcol + (int)parser.problem_mark.column + 1;
         pb_status st = sr_yaml_out_of_memory(&parser)
                            ? pb_raise(PB_ENOMEM, NULL, "out of memory reading --set %d", set)
@@ -90,109 +83,153 @@ pb_status sr_apply_override(ctx *c, int set, const char *arg)
         return st;
     }
     yaml_parser_delete(&parser);
-    pb_status st = PB_OK;
-    if (!yaml_document_get_root_node(&vdoc)) {
+    if (!yaml_document_get_root_node(vdoc)) {
+        yaml_document_delete(vdoc);
         at.col = vcol + 1;
-        st = pb_raise(PB_EINPUT, &at, "found an empty value; expected a number, a distribution or a block after '='");
-        goto done;
+        return pb_raise(PB_EINPUT, &at, "found an empty value; expected a number, a distribution or a block after '='");
     }
+    return PB_OK;
+}
 
+/* The walk down PATH of one override, a segment at a time. */
+typedef struct {
+    ctx *c;
+    int set;               /* --set number, 1-based */
+    const char *arg;       /* PATH=VALUE */
+    size_t plen;           /* length of PATH */
+    yaml_document_t *vdoc; /* VALUE */
+    int vcol;              /* column of VALUE in arg */
+    int cur;               /* the node reached */
+    size_t pos;            /* where the rest of PATH starts */
+    bool done;             /* VALUE is in place */
+} walk;
+
+static pb_status walk_error(walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static pb_status walk_error(walk *w, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pb_loc at = {SR_SET_FILE, w->set, (int)w->pos + 1};
+    return pb_raise(PB_EINPUT, &at, "%s", msg);
+}
+
+/* A copy of VALUE in the document; 0 after pb_raise when out of memory. */
+static int value_copy(walk *w)
+{
+    int id = copy_node(w->c, w->vdoc, 1, w->vcol);
+    if (!id) pb_raise(PB_ENOMEM, NULL, "out of memory");
+    return id;
+}
+
+/* In a sequence (gpu.generations), items are addressed by their name, which
+ * may itself contain dots: the longest name that fits. */
+static pb_status step_sequence(walk *w, yaml_node_t *node)
+{
+    ctx *c = w->c;
+    const char *rest = w->arg + w->pos;
+    size_t rest_len = w->plen - w->pos, best_len = 0;
+    int best = 0;
+    yaml_node_item_t *best_item = NULL;
+    for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+        const char *nm = sr_scalar(sr_map_get(c, sr_node(c, *it), "name"));
+        size_t l = nm ? strlen(nm) : 0;
+        if (l && l <= rest_len && l > best_len && strncmp(rest, nm, l) == 0 && (l == rest_len || rest[l] == '.')) {
+            best = *it;
+            best_len = l;
+            best_item = it;
+        }
+    }
+    if (!best) {
+        char names[256] = "";
+        for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
+            const char *nm = sr_scalar(sr_map_get(c, sr_node(c, *it), "name"));
+            if (nm && strlen(names) + strlen(nm) + 3 < sizeof names)
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "", nm);
+        }
+        return walk_error(w, "found '%.*s' where a generation name belongs in '%.*s'; expected one of: %s", (int)rest_len,
+                          rest, (int)w->plen, w->arg, names);
+    }
+    if (best_len == rest_len) {
+        const ptrdiff_t item = best_item - node->data.sequence.items.start;
+        int id = value_copy(w);
+        if (!id) return PB_ENOMEM;
+        sr_node(c, w->cur)->data.sequence.items.start[item] = id; /* the copy may move the nodes */
+        w->done = true;
+        return PB_OK;
+    }
+    w->cur = best;
+    w->pos += best_len + 1;
+    return PB_OK;
+}
+
+/* In a mapping: the key of the next segment, replaced by VALUE at the end
+ * of PATH; a missing key is created (a mapping, or VALUE at the end). */
+static pb_status step_mapping(walk *w, yaml_node_t *node)
+{
+    ctx *c = w->c;
+    const char *rest = w->arg + w->pos;
+    size_t rest_len = w->plen - w->pos;
+    const char *dot = memchr(rest, '.', rest_len);
+    size_t seg_len = dot ? (size_t)(dot - rest) : rest_len;
+    if (seg_len == 0)
+        return walk_error(w, "found an empty name in '%.*s'; expected a dotted path such as revenue.growth.initial",
+                          (int)w->plen, w->arg);
+    int found_pair = -1;
+    for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
+        const char *k = sr_scalar(sr_node(c, p->key));
+        if (k && strlen(k) == seg_len && strncmp(k, rest, seg_len) == 0) found_pair = (int)(p - node->data.mapping.pairs.start);
+    }
+    if (found_pair >= 0) {
+        if (dot) w->cur = node->data.mapping.pairs.start[found_pair].value;
+        else {
+            int id = value_copy(w);
+            if (!id) return PB_ENOMEM;
+            sr_node(c, w->cur)->data.mapping.pairs.start[found_pair].value = id;
+            w->done = true;
+        }
+        w->pos += seg_len + 1;
+        return PB_OK;
+    }
+    int key = add_key(c, rest, seg_len, (int)w->pos);
+    int val = key ? (dot ? yaml_document_add_mapping(&c->doc, NULL, YAML_BLOCK_MAPPING_STYLE) : copy_node(c, w->vdoc, 1, w->vcol))
+                  : 0;
+    if (val && dot) sr_node(c, val)->start_mark = sr_node(c, key)->start_mark;
+    if (!val || !yaml_document_append_mapping_pair(&c->doc, w->cur, key, val)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    w->done = !dot;
+    w->cur = val;
+    w->pos += seg_len + 1;
+    return PB_OK;
+}
+
+/* Applies override number `set` (1-based): finds PATH in the document,
+ * creating missing mapping keys, and replaces its node by VALUE.  The nodes
+ * it adds are recorded as a range, so that positions inside them read
+ * --set:N:COL. */
+pb_status sr_apply_override(ctx *c, int set, const char *arg)
+{
+    pb_loc at = {SR_SET_FILE, set, 1};
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) return pb_raise(PB_EINPUT, &at, "found '%s'; expected PATH=VALUE, with VALUE in YAML", arg);
+    yaml_document_t vdoc;
+    walk w = {c, set, arg, (size_t)(eq - arg), &vdoc, (int)(eq - arg) + 1, 1 /* the root */, 0, false};
+    pb_status st = load_value(set, eq + 1, w.vcol, &vdoc);
+    if (st != PB_OK) return st;
     override_range *range = &c->ranges[c->n_ranges];
     range->first = (int)(c->doc.nodes.top - c->doc.nodes.start) + 1;
     range->set = set;
-
-    int cur = 1; /* the root node */
-    size_t pos = 0;
-    while (st == PB_OK) {
-        yaml_node_t *node = sr_node(c, cur);
-        const char *rest = arg + pos;
-        size_t rest_len = plen - pos;
-        if (node->type == YAML_SEQUENCE_NODE) {
-            /* gpu.generations: items are addressed by their name, which may
-             * itself contain dots: take the longest name that fits. */
-            int best = 0;
-            size_t best_len = 0;
-            yaml_node_item_t *best_item = NULL;
-            for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-                const char *nm = sr_scalar(sr_map_get(c, sr_node(c, *it), "name"));
-                size_t l = nm ? strlen(nm) : 0;
-                if (l && l <= rest_len && l > best_len && strncmp(rest, nm, l) == 0 && (l == rest_len || rest[l] == '.')) {
-                    best = *it; best_len = l; best_item = it;
-                }
-            }
-            if (!best) {
-                char names[256] = "";
-                for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-                    const char *nm = sr_scalar(sr_map_get(c, sr_node(c, *it), "name"));
-                    if (nm && strlen(names) + strlen(nm) + 3 < sizeof names)
-                        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", names[0] ? ", " : "", nm);
-                }
-                at.col = (int)pos + 1;
-                st = pb_raise(PB_EINPUT, &at, "found '%.*s' where a generation name belongs in '%.*s'; expected one of: %s",
-                              (int)rest_len, rest, (int)plen, arg, names);
-                break;
-            }
-            if (best_len == rest_len) {
-                int id = copy_node(c, &vdoc, 1, vcol);
-                if (!id) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); break; }
-                node = sr_node(c, cur);
-                *(node->data.sequence.items.start + (best_item - node->data.sequence.items.start)) = id;
-                break;
-            }
-            cur = best;
-            pos += best_len + 1;
-            continue;
-        }
-        if (node->type != YAML_MAPPING_NODE) {
-            at.col = (int)pos + 1;
-            st = pb_raise(PB_EINPUT, &at, "found a value at '%.*s', not a block; expected a path to a parameter "
-                          "or a block", (int)(pos ? pos - 1 : 0), arg);
-            break;
-        }
-        const char *dot = memchr(rest, '.', rest_len);
-        size_t seg_len = dot ? (size_t)(dot - rest) : rest_len;
-        if (seg_len == 0) {
-            at.col = (int)pos + 1;
-            st = pb_raise(PB_EINPUT, &at, "found an empty name in '%.*s'; expected a dotted path such as "
-                          "revenue.growth.initial", (int)plen, arg);
-            break;
-        }
-        int found_pair = -1;
-        for (yaml_node_pair_t *p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-            const char *k = sr_scalar(sr_node(c, p->key));
-            if (k && strlen(k) == seg_len && strncmp(k, rest, seg_len) == 0) found_pair = (int)(p - node->data.mapping.pairs.start);
-        }
-        if (found_pair >= 0 && !dot) {
-            int id = copy_node(c, &vdoc, 1, vcol);
-            if (!id) { st = pb_raise(PB_ENOMEM, NULL, "out of memory"); break; }
-            node = sr_node(c, cur);
-            node->data.mapping.pairs.start[found_pair].value = id;
-            break;
-        }
-        if (found_pair >= 0) {
-            cur = node->data.mapping.pairs.start[found_pair].value;
-            pos += seg_len + 1;
-            continue;
-        }
-        int key = add_key(c, rest, seg_len, (int)pos);
-        int val = key ? (dot ? yaml_document_add_mapping(&c->doc, NULL, YAML_BLOCK_MAPPING_STYLE)
-                             : copy_node(c, &vdoc, 1, vcol)) : 0;
-        if (val && dot) {
-            yaml_node_t *n = sr_node(c, val);
-            n->start_mark = sr_node(c, key)->start_mark;
-        }
-        if (!val || !yaml_document_append_mapping_pair(&c->doc, cur, key, val)) {
-            st = pb_raise(PB_ENOMEM, NULL, "out of memory");
-            break;
-        }
-        if (!dot) break;
-        cur = val;
-        pos += seg_len + 1;
+    while (st == PB_OK && !w.done) {
+        yaml_node_t *node = sr_node(c, w.cur);
+        if (node->type == YAML_SEQUENCE_NODE) st = step_sequence(&w, node);
+        else if (node->type == YAML_MAPPING_NODE) st = step_mapping(&w, node);
+        else
+            st = walk_error(&w, "found a value at '%.*s', not a block; expected a path to a parameter or a block",
+                            (int)(w.pos ? w.pos - 1 : 0), arg);
     }
     range->last = (int)(c->doc.nodes.top - c->doc.nodes.start);
     c->n_ranges++;
-done:
     yaml_document_delete(&vdoc);
     return st;
 }
-
