@@ -88,113 +88,117 @@ void pb_scenario_free(pb_scenario *sc)
     free(sc);
 }
 
+/* A new scenario with its defaults, its file name and copies of the
+ * overrides, and the reader's state for it. */
+static pb_status start(const char *name, char *const *overrides, int n_overrides, pb_scenario **out, ctx **cout)
+{
+    pb_scenario *sc = *out = calloc(1, sizeof *sc);
+    ctx *c = *cout = calloc(1, sizeof *c);
+    if (!sc || !c || !(sc->file = strdup(name)) || !(sc->description = strdup("")) ||
+        (n_overrides > 0 && !(sc->overrides = calloc((size_t)n_overrides, sizeof *sc->overrides))))
+        return pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", name);
+    for (int i = 0; i < n_overrides; i++) {
+        if (!(sc->overrides[i] = strdup(overrides[i]))) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+        sc->n_overrides = i + 1;
+    }
+    if (n_overrides > MAX_OVERRIDES)
+        return pb_raise(PB_EUSAGE, NULL, "found %d --set options; expected at most %d", n_overrides, MAX_OVERRIDES);
+    c->file = sc->file;
+    c->sc = sc;
+    defaults(sc);
+    return PB_OK;
+}
+
+/* libyaml's description of a failed load, as an error at its position. */
+static pb_status load_error(ctx *c, const yaml_parser_t *parser)
+{
+    if (sr_yaml_out_of_memory(parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", c->file);
+    pb_loc at = {c->file, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1};
+    return pb_raise(PB_EINPUT, &at, "found invalid YAML (%s%s%s); expected a YAML mapping of scenario keys",
+                    parser->problem ? parser->problem : "syntax error", parser->context ? " " : "",
+                    parser->context ? parser->context : "");
+}
+
+/* The file's one YAML document into c->doc, whose root must be a mapping. */
+static pb_status read_document(ctx *c, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &c->doc)) {
+        pb_status st = load_error(c, &parser);
+        yaml_parser_delete(&parser);
+        return st;
+    }
+    c->have_doc = true;
+    /* A second document in the stream is not part of the scenario. */
+    yaml_document_t extra;
+    pb_status st = PB_OK;
+    if (!yaml_parser_load(&parser, &extra)) st = load_error(c, &parser);
+    else {
+        if (yaml_document_get_root_node(&extra)) {
+            pb_loc at = {c->file, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1};
+            st = pb_raise(PB_EINPUT, &at, "found a second YAML document; expected one scenario per file");
+        }
+        yaml_document_delete(&extra);
+    }
+    yaml_parser_delete(&parser);
+    if (st == PB_ENOMEM) return st;
+    yaml_node_t *root = yaml_document_get_root_node(&c->doc);
+    pb_loc at = {c->file, 1, 1};
+    char buf[96];
+    if (!root) return pb_raise(PB_EINPUT, &at, "found an empty file; expected a YAML mapping of scenario keys");
+    if (root->type != YAML_MAPPING_NODE)
+        return pb_raise(PB_EINPUT, &at, "found %s at the top level; expected a YAML mapping of scenario keys",
+                        sr_found(root, buf, sizeof buf));
+    return st;
+}
+
+/* The scenario as run: the file's text, or with --set the merged document
+ * (which this destroys). */
+static pb_status text_as_run(ctx *c, const char *text, size_t len)
+{
+    pb_scenario *sc = c->sc;
+    if (sc->n_overrides > 0) {
+        c->have_doc = false;
+        sc->text = emit_document(&c->doc);
+    } else if ((sc->text = malloc(len + 1))) {
+        memcpy(sc->text, text, len);
+        sc->text[len] = 0;
+    }
+    return sc->text ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory");
+}
+
 pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t len,
                                    char *const *overrides, int n_overrides, pb_status *st)
 {
     /* The table is data the compiler cannot check: check it on every load. */
     if ((*st = pb_param_table_check(pb_param_rows, PB_N_PARAM_ROWS)) != PB_OK) return NULL;
-    pb_scenario *sc = calloc(1, sizeof *sc);
-    ctx *c = calloc(1, sizeof *c);
-    *st = PB_ENOMEM;
-    if (!sc || !c || !(sc->file = strdup(name)) || !(sc->description = strdup("")) ||
-        (n_overrides > 0 && !(sc->overrides = calloc((size_t)n_overrides, sizeof *sc->overrides)))) {
-        pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", name);
-        goto fail;
-    }
-    for (int i = 0; i < n_overrides; i++) {
-        if (!(sc->overrides[i] = strdup(overrides[i]))) { pb_raise(PB_ENOMEM, NULL, "out of memory"); goto fail; }
-        sc->n_overrides = i + 1;
-    }
-    if (n_overrides > MAX_OVERRIDES) {
-        *st = pb_raise(PB_EUSAGE, NULL, "found %d --set options; expected at most %d", n_overrides, MAX_OVERRIDES);
-        goto fail;
-    }
-    c->file = sc->file;
-    c->sc = sc;
-    defaults(sc);
-
-    pb_errors_collect();
-    yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser)) { pb_errors_flush(); pb_raise(PB_ENOMEM, NULL, "out of memory"); goto fail; }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &c->doc)) {
-        pb_loc at = {c->file, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
-        if (sr_yaml_out_of_memory(&parser)) {
-            yaml_parser_delete(&parser);
-            pb_errors_flush();
-            pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", name);
-            goto fail;
+    pb_scenario *sc;
+    ctx *c;
+    *st = start(name, overrides, n_overrides, &sc, &c);
+    if (*st == PB_OK) {
+        /* Every error of the file, sorted by position when printed. */
+        pb_errors_collect();
+        *st = read_document(c, text, len);
+        for (int i = 0; i < n_overrides && *st == PB_OK; i++) {
+            pb_status so = sr_apply_override(c, i + 1, overrides[i]);
+            if (so == PB_ENOMEM) *st = so; /* input errors: every --set is still read */
         }
-        pb_raise(PB_EINPUT, &at, "found invalid YAML (%s%s%s); expected a YAML mapping of scenario keys",
-                 parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
-                 parser.context ? parser.context : "");
-        yaml_parser_delete(&parser);
-        goto input_fail;
-    }
-    c->have_doc = true;
-    /* A second document in the stream is not part of the scenario. */
-    yaml_document_t extra;
-    if (yaml_parser_load(&parser, &extra)) {
-        if (yaml_document_get_root_node(&extra)) {
-            pb_loc at = {c->file, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1};
-            pb_raise(PB_EINPUT, &at, "found a second YAML document; expected one scenario per file");
+        if (*st == PB_OK && pb_errors_count() == 0) {
+            yaml_node_t *root = yaml_document_get_root_node(&c->doc);
+            sr_parse_root(c, root); /* required top-level keys are reported at 1:1 (interfaces.md §2) */
+            sr_validate(c, sr_loc(c, sr_map_get(c, root, "years")));
         }
-        yaml_document_delete(&extra);
-    } else if (sr_yaml_out_of_memory(&parser)) {
-        pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", name);
-    } else {
-        pb_loc at = {c->file, (int)parser.problem_mark.line + 1, (int)parser.problem_mark.column + 1};
-        pb_raise(PB_EINPUT, &at, "found invalid YAML (%s); expected a YAML mapping of scenario keys",
-                 parser.problem ? parser.problem : "syntax error");
+        /* Bad input, unless something worse (out of memory) happened while
+         * reading it: then the input errors may be its consequences. */
+        if (pb_errors_worst() > *st) *st = pb_errors_worst();
+        pb_errors_flush();
+        if (*st == PB_OK) *st = text_as_run(c, text, len);
     }
-    yaml_parser_delete(&parser);
-
-    yaml_node_t *root = yaml_document_get_root_node(&c->doc);
-    if (!root) {
-        pb_loc at = {c->file, 1, 1};
-        pb_raise(PB_EINPUT, &at, "found an empty file; expected a YAML mapping of scenario keys");
-        goto input_fail;
-    }
-    if (root->type != YAML_MAPPING_NODE) {
-        pb_loc at = {c->file, 1, 1};
-        char buf[96];
-        pb_raise(PB_EINPUT, &at, "found %s at the top level; expected a YAML mapping of scenario keys",
-                 sr_found(root, buf, sizeof buf));
-        goto input_fail;
-    }
-    for (int i = 0; i < n_overrides; i++)
-        if (sr_apply_override(c, i + 1, overrides[i]) == PB_ENOMEM) { pb_errors_flush(); goto fail; }
-    if (pb_errors_count() > 0) goto input_fail;
-
-    root = yaml_document_get_root_node(&c->doc);
-    /* Required top-level keys are reported at 1:1 (interfaces.md §2). */
-    sr_parse_root(c, root);
-    yaml_node_t *years = sr_map_get(c, root, "years");
-    sr_validate(c, sr_loc(c, years));
-    if (pb_errors_count() > 0) goto input_fail;
-
-    pb_errors_flush();
-    if (n_overrides > 0) {
-        c->have_doc = false;
-        sc->text = emit_document(&c->doc); /* destroys the document */
-    } else {
-        sc->text = malloc(len + 1);
-        if (sc->text) { memcpy(sc->text, text, len); sc->text[len] = 0; }
-    }
-    if (!sc->text) { pb_raise(PB_ENOMEM, NULL, "out of memory"); goto fail; }
-    if (c->have_doc) yaml_document_delete(&c->doc);
-    free(c);
-    *st = PB_OK;
-    return sc;
-
-input_fail:
-    /* Bad input, unless something worse (out of memory) happened while
-     * reading it: then the input errors may be its consequences. */
-    *st = pb_errors_worst() > PB_EINPUT ? pb_errors_worst() : PB_EINPUT;
-    pb_errors_flush();
-fail:
     if (c && c->have_doc) yaml_document_delete(&c->doc);
     free(c);
+    if (*st == PB_OK) return sc;
     pb_scenario_free(sc);
     return NULL;
 }
