@@ -1,4 +1,4 @@
-/* test_draws.c: random streams and draws (model.md §2, §10): Philox
+/* test_draws.c: random streams and draws (model.md §2): Philox
  * known answers, the stream layout, common random numbers under --set, every
  * distribution's moments and CDF, Spearman correlations through the copula,
  * and the regime chain.  Every test has a fixed seed. */
