@@ -17,6 +17,14 @@ PY=${PYTHON:-/usr/bin/python3}
 export PYTHON=$PY
 pass=0
 fail=0
+# exits CMD...: runs a check program; one that stops with a non-zero
+# status (a crash, an uncaught exception) is a failure even when every line
+# it printed before was "ok".
+exits() {
+    "$@"
+    local rc=$?
+    [ $rc -eq 0 ] || echo "not ok - $(basename "$2") exited $rc"
+}
 tally() { # reads check lines on stdin, echoes them, counts them
     local line
     while IFS= read -r line; do
@@ -47,20 +55,20 @@ cmocka_suite() { # BUILD LABEL
 
 echo "# 1. normal build"
 tally < <(cmocka_suite build "")
-tally < <(bash tests/cli.sh build/payback tests/out/cli 2>&1)
-tally < <("$PY" tests/agree.py build/payback tests/out/agree 2>&1)
-tally < <("$PY" tests/params.py build/payback tests/out/params 2>&1)
-tally < <(bash tests/sections.sh 2>&1)
+tally < <(exits bash tests/cli.sh build/payback tests/out/cli 2>&1)
+tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
+tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
+tally < <(exits bash tests/sections.sh 2>&1)
 
 echo "# 2. ASan+UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 tally < <(cmocka_suite build-san "[asan]")
-tally < <(bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
-tally < <(bash tests/mpi.sh build/payback build-mpi/payback tests/out/mpi 2>&1)
+tally < <(exits bash tests/mpi.sh build/payback build-mpi/payback tests/out/mpi 2>&1)
 
 echo "# 4. valgrind"
 vg() { # NAME ARGS...
