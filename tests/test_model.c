@@ -68,6 +68,40 @@ static void test_case1_means(void **state)
     assert_close(pb_spearman_to_pearson(-0.3), -0.312869, 5e-7);
 }
 
+/* Beta and gamma laws: pb_param_mean (the central path) and
+ * pb_param_moments (the samplers' check in test_draws.c) against the closed
+ * forms of model.md §2, mean = min + (max - min) a/(a + b) and shape x scale,
+ * and the textbook variances (max - min)^2 ab/((a + b)^2 (a + b + 1)) and
+ * shape x scale^2.  scipy.stats prints the same numbers to 1e-16
+ * (stats.beta(a, b, loc=min, scale=max - min).stats('mv'),
+ * stats.gamma(shape, scale=scale).stats('mv')). */
+static void test_beta_gamma_moments(void **state)
+{
+    (void)state;
+    const struct { pb_dist d; double v[4], mean, var; } laws[] = {
+        /* beta(2, 5) on [0.1, 0.6]: 0.1 + 0.5 x 2/7; 0.25 x 10/(49 x 8) */
+        {PB_DIST_BETA, {2, 5, 0.1, 0.6}, 0.24285714285714285, 0.006377551020408163},
+        /* beta(3, 7) on [0, 1] (the default bounds): 3/10; 21/(100 x 11) */
+        {PB_DIST_BETA, {3, 7, 0, 1}, 0.3, 0.019090909090909092},
+        /* beta(7, 3) on [-0.5, 1]: -0.5 + 1.5 x 0.7; 2.25 x 21/1100 */
+        {PB_DIST_BETA, {7, 3, -0.5, 1}, 0.55, 0.04295454545454545},
+        /* gamma(shape 2.5, scale 0.04): 0.1; 2.5 x 0.0016 */
+        {PB_DIST_GAMMA, {2.5, 0.04, 0, 0}, 0.1, 0.004},
+        /* gamma(shape 12, scale 0.5): 6; 12 x 0.25 */
+        {PB_DIST_GAMMA, {12, 0.5, 0, 0}, 6, 3},
+    };
+    for (size_t i = 0; i < sizeof laws / sizeof laws[0]; i++) {
+        pb_param p = pb_param_fixed(0);
+        p.dist = laws[i].d;
+        memcpy(p.v, laws[i].v, sizeof laws[i].v);
+        double mean, var;
+        pb_param_moments(&p, &mean, &var);
+        assert_rel(pb_param_mean(&p), laws[i].mean, 1e-15);
+        assert_rel(mean, laws[i].mean, 1e-15);
+        assert_close(var, laws[i].var, 1e-15 * laws[i].var);
+    }
+}
+
 /* model.md §11 case 2: one generation (cost 1, opex 0), Cc_0 = 100, L_p = 4,
  * L_a = 5, r = 0.10, H = 4. */
 static void test_case2_one_vintage(void **state)
@@ -321,6 +355,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case1_means),
+        cmocka_unit_test(test_beta_gamma_moments),
         cmocka_unit_test(test_case2_one_vintage),
         cmocka_unit_test(test_case3_obsolescence),
         cmocka_unit_test(test_case4_revenue),
