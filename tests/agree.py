@@ -30,6 +30,7 @@ import numpy as np
 from scipy import stats
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "bench"))
 import numpy_model as nm  # noqa: E402
 
@@ -112,7 +113,7 @@ files += [os.path.join("tests", "data", os.path.basename(p))
           for p in sorted(glob.glob(os.path.join(HERE, "data", "*.yaml")))]
 for rel in files:
     check("deterministic %s: every series and metric agrees with NumPy to 1e-9" % rel,
-          lambda rel=rel: deterministic(os.path.join(HERE, "..", rel)))
+          lambda rel=rel: deterministic(os.path.join(ROOT, rel)))
 
 def monte_carlo(n):
     """The baseline at n paths each: every mean at the target years, every
