@@ -45,7 +45,8 @@ cmocka_suite() { # BUILD LABEL
         out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
         local rc=$?
         printf '%s\n' "$out" | grep -E '^(not )?ok ' | sed -e "s/^\(\(not \)\{0,1\}ok\) [0-9]* - /\1 - ${2:+$2 }$(basename "$t"): /"
-        printf '%s\n' "$out" | grep -E '^#' | head -20
+        # cmocka prints a failure's message (ERROR: ...) outside TAP: keep it, as a comment.
+        printf '%s\n' "$out" | grep -E '^(#|ERROR)' | sed 's/^ERROR/# ERROR/' | head -20
         if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
             echo "not ok - $2 $(basename "$t"): exited $rc"
             printf '%s\n' "$out" | tail -20 | sed 's/^/#   /'
