@@ -17,13 +17,17 @@ PY=${PYTHON:-/usr/bin/python3}
 export PYTHON=$PY
 pass=0
 fail=0
-# exits CMD...: runs a check program; one that stops with a non-zero
-# status (a crash, an uncaught exception) is a failure even when every line
-# it printed before was "ok".
+# exits CMD...: runs a check program and prints its lines; one that stops
+# with a non-zero status (a crash, an uncaught exception) without a "not ok"
+# line is a failure too, as in cmocka_suite.
 exits() {
-    "$@"
-    local rc=$?
-    [ $rc -eq 0 ] || echo "not ok - $(basename "$2") exited $rc"
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    printf '%s\n' "$out"
+    if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
+        echo "not ok - $(basename "$2") exited $rc"
+    fi
 }
 tally() { # reads check lines on stdin, echoes them, counts them
     local line
