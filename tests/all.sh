@@ -17,6 +17,18 @@ PY=${PYTHON:-/usr/bin/python3}
 export PYTHON=$PY
 pass=0
 fail=0
+# exits CMD...: runs a check program and prints its lines; one that stops
+# with a non-zero status (a crash, an uncaught exception) without a "not ok"
+# line is a failure too, as in cmocka_suite.
+exits() {
+    local out rc
+    out=$("$@" 2>&1)
+    rc=$?
+    printf '%s\n' "$out"
+    if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
+        echo "not ok - $(basename "$2") exited $rc"
+    fi
+}
 tally() { # reads check lines on stdin, echoes them, counts them
     local line
     while IFS= read -r line; do
@@ -37,7 +49,8 @@ cmocka_suite() { # BUILD LABEL
         out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
         local rc=$?
         printf '%s\n' "$out" | grep -E '^(not )?ok ' | sed -e "s/^\(\(not \)\{0,1\}ok\) [0-9]* - /\1 - ${2:+$2 }$(basename "$t"): /"
-        printf '%s\n' "$out" | grep -E '^#' | head -20
+        # cmocka prints a failure's message (ERROR: ...) outside TAP: keep it, as a comment.
+        printf '%s\n' "$out" | grep -E '^(#|ERROR)' | sed 's/^ERROR/# ERROR/' | head -20
         if [ $rc -ne 0 ] && ! printf '%s\n' "$out" | grep -q '^not ok '; then
             echo "not ok - $2 $(basename "$t"): exited $rc"
             printf '%s\n' "$out" | tail -20 | sed 's/^/#   /'
@@ -47,21 +60,21 @@ cmocka_suite() { # BUILD LABEL
 
 echo "# 1. normal build"
 tally < <(cmocka_suite build "")
-tally < <(bash tests/cli.sh build/payback tests/out/cli 2>&1)
-tally < <("$PY" tests/agree.py build/payback tests/out/agree 2>&1)
-tally < <("$PY" tests/params.py build/payback tests/out/params 2>&1)
-tally < <(bash tests/sections.sh 2>&1)
-tally < <(bash tests/oom.sh build/payback tests/out/oom)
+tally < <(exits bash tests/cli.sh build/payback tests/out/cli 2>&1)
+tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
+tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
+tally < <(exits bash tests/sections.sh 2>&1)
+tally < <(exits bash tests/oom.sh build/payback tests/out/oom)
 
 echo "# 2. ASan+UBSan build"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 tally < <(cmocka_suite build-san "[asan]")
-tally < <(bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
-tally < <(bash tests/mpi.sh build/payback build-mpi/payback tests/out/mpi 2>&1)
+tally < <(exits bash tests/mpi.sh build/payback build-mpi/payback tests/out/mpi 2>&1)
 
 echo "# 4. valgrind"
 vg() { # NAME ARGS...

@@ -221,4 +221,40 @@ merge_errors() {
     ! ls "$OUT"/gap.h5* "$OUT"/overlap.h5* "$OUT"/seed.h5* "$OUT"/whole2.h5* "$OUT"/short.h5* >/dev/null 2>&1
 }
 check "merge refuses a gap, an overlap, another seed, a whole result, a short cover (exit 2, no file)" merge_errors
+# Damaged or foreign parts: copies of part s1 changed with h5py (its
+# /version attribute; its statistics state /state/acc with 3 bytes added or
+# its last byte cut).  merge exits 2 with the message and leaves no file; an
+# untouched copy merges, so that the change is what merge refuses.
+damage() {
+    cp "$OUT/s1.h5" "$OUT/copy.h5" && cp "$OUT/s1.h5" "$OUT/version.h5" &&
+    cp "$OUT/s1.h5" "$OUT/trailing.h5" && cp "$OUT/s1.h5" "$OUT/truncated.h5" || return 1
+    "$PY" - "$OUT" <<'PY'
+import sys, h5py, numpy as np
+out = sys.argv[1]
+with h5py.File(out + "/version.h5", "r+") as f:
+    assert f.attrs["version"] != "0.0.0-other"
+    f.attrs["version"] = "0.0.0-other"
+for name, change in (("trailing", lambda b: np.concatenate([b, np.zeros(3, np.uint8)])), ("truncated", lambda b: b[:-1])):
+    with h5py.File("%s/%s.h5" % (out, name), "r+") as f:
+        b = f["state/acc"][...]
+        assert b.dtype == np.uint8 and b.size > 8, (b.dtype, b.size)
+        del f["state/acc"]
+        f["state/acc"] = change(b)
+PY
+}
+merge_part() { # PART: merge PART (paths 0..2) with s2, s3, s4; exit status, stderr in $OUT/m.err
+    "$BIN" merge "$OUT/$1.h5" "$OUT/s2.h5" "$OUT/s3.h5" "$OUT/s4.h5" -o "$OUT/m_$1.h5" >/dev/null 2>"$OUT/m.err"
+}
+merge_refuses() { # PART MESSAGE
+    merge_part "$1"
+    local rc=$?
+    if [ $rc -ne 2 ] || ! grep -qF "$2" "$OUT/m.err" || ls "$OUT/m_$1.h5"* >/dev/null 2>&1; then
+        echo "exit $rc (expected 2), files: $(ls "$OUT" | grep "m_$1" | tr '\n' ' ')"; cat "$OUT/m.err"; return 1
+    fi
+}
+damage_then_copy() { damage && merge_part copy; }
+check "merge: copies of a part damaged with h5py; an untouched copy merges" damage_then_copy
+check "merge refuses a part of another payback version (exit 2, no file)" merge_refuses version "has another payback version"
+check "merge refuses a statistics state with trailing bytes (exit 2, no file)" merge_refuses trailing "the statistics state is damaged (trailing bytes)"
+check "merge refuses a truncated statistics state (exit 2, no file)" merge_refuses truncated "the statistics state is damaged (truncated)"
 check "--paths past the run's end is a usage error" bash -c "'$BIN' run tests/data/corr.yaml -n 100 --paths 50:200 -o '$OUT/past.h5' 2>/dev/null; [ \$? -eq 2 ]"

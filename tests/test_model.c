@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_errno.h>
+
 #include "payback/draws.h"
 #include "payback/param.h"
 #include "payback/path.h"
@@ -66,6 +68,40 @@ static void test_case1_means(void **state)
 
     assert_close(pb_spearman_to_pearson(0.5), 0.517638, 5e-7);
     assert_close(pb_spearman_to_pearson(-0.3), -0.312869, 5e-7);
+}
+
+/* Beta and gamma laws: pb_param_mean (the central path) and
+ * pb_param_moments (the samplers' check in test_draws.c) against the closed
+ * forms of model.md §2, mean = min + (max - min) a/(a + b) and shape x scale,
+ * and the textbook variances (max - min)^2 ab/((a + b)^2 (a + b + 1)) and
+ * shape x scale^2.  scipy.stats prints the same numbers to 1e-16
+ * (stats.beta(a, b, loc=min, scale=max - min).stats('mv'),
+ * stats.gamma(shape, scale=scale).stats('mv')). */
+static void test_beta_gamma_moments(void **state)
+{
+    (void)state;
+    const struct { pb_dist d; double v[4], mean, var; } laws[] = {
+        /* beta(2, 5) on [0.1, 0.6]: 0.1 + 0.5 x 2/7; 0.25 x 10/(49 x 8) */
+        {PB_DIST_BETA, {2, 5, 0.1, 0.6}, 0.24285714285714285, 0.006377551020408163},
+        /* beta(3, 7) on [0, 1] (the default bounds): 3/10; 21/(100 x 11) */
+        {PB_DIST_BETA, {3, 7, 0, 1}, 0.3, 0.019090909090909092},
+        /* beta(7, 3) on [-0.5, 1]: -0.5 + 1.5 x 0.7; 2.25 x 21/1100 */
+        {PB_DIST_BETA, {7, 3, -0.5, 1}, 0.55, 0.04295454545454545},
+        /* gamma(shape 2.5, scale 0.04): 0.1; 2.5 x 0.0016 */
+        {PB_DIST_GAMMA, {2.5, 0.04, 0, 0}, 0.1, 0.004},
+        /* gamma(shape 12, scale 0.5): 6; 12 x 0.25 */
+        {PB_DIST_GAMMA, {12, 0.5, 0, 0}, 6, 3},
+    };
+    for (size_t i = 0; i < sizeof laws / sizeof laws[0]; i++) {
+        pb_param p = pb_param_fixed(0);
+        p.dist = laws[i].d;
+        memcpy(p.v, laws[i].v, sizeof laws[i].v);
+        double mean, var;
+        pb_param_moments(&p, &mean, &var);
+        assert_rel(pb_param_mean(&p), laws[i].mean, 1e-15);
+        assert_rel(mean, laws[i].mean, 1e-15);
+        assert_close(var, laws[i].var, 1e-15 * laws[i].var);
+    }
 }
 
 /* model.md §11 case 2: one generation (cost 1, opex 0), Cc_0 = 100, L_p = 4,
@@ -292,6 +328,108 @@ static void test_case8_statistics(void **state)
     const double g1[5] = {5, -1, 2, -3, -4}, g2[3] = {-1, -2, 1};
     assert_int_equal(pb_catchup_index(g1, 5), 3);
     assert_int_equal(pb_catchup_index(g2, 3), 3);
+    /* A gap of exactly 0 is closed (model.md §7, G <= 0): (3, 0, 0) -> index
+     * 1; (0, 0) -> 0; (-1, 0, 2, 0) -> 3. */
+    const double z1[3] = {3, 0, 0}, z2[2] = {0, 0}, z3[4] = {-1, 0, 2, 0};
+    assert_int_equal(pb_catchup_index(z1, 3), 1);
+    assert_int_equal(pb_catchup_index(z2, 2), 0);
+    assert_int_equal(pb_catchup_index(z3, 4), 3);
+}
+
+/* The catch-up year through a path, with gaps of exactly 0: capex 100 in
+ * 2025 only and all revenue circular (chi = 1, so R^o = 0).  The Bain bar
+ * C/kappa is 400, 0, 0 and the Sequoia bar Cc/(s_gpu (1 - gm)) 400, 0, 0:
+ * gaps 400, 0, 0, closed from 2026 (model.md §7: G <= 0). */
+static void test_catchup_gap_zero(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 3);
+    pb_path_ws *ws = pb_path_ws_alloc(3);
+    in->n_committed = 1;
+    in->committed[0] = 100;
+    for (int t = 0; t < 3; t++) in->chi[t] = 1;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    const double gap[3] = {400, 0, 0};
+    for (int t = 0; t < 3; t++) {
+        assert_true(SER(out, PB_S_GAP + PB_BAIN, t, 3) == gap[t]);
+        assert_true(SER(out, PB_S_GAP + PB_SEQUOIA, t, 3) == gap[t]);
+    }
+    assert_close(out.metric[PB_M_CATCHUP + PB_BAIN], 2026, 0);
+    assert_close(out.metric[PB_M_CATCHUP + PB_SEQUOIA], 2026, 0);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
+/* Economic value (model.md §4): V_{v,t} = Q_v (1 - a/L_p) max(0, cost_f -
+ * (opex_g - opex_f)/psi).  Generation A's opex is set to B's full cost u_B =
+ * psi cost_B + opex_B: from 2026, with B the frontier, A is not retired (the
+ * opex test is opex_A > u_B) and its replacement value cost_B - (opex_A -
+ * opex_B)/psi is 0 in exact arithmetic, -5.6e-17 in doubles (r 0.1, L_p 4:
+ * psi 0.35; cost_B 0.3, opex_B 0.03, the first such pair found by a search in
+ * Python).  The A vintage, the only one with capacity, is then worth exactly
+ * 0, never less. */
+static void test_value_not_negative(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 3);
+    pb_path_ws *ws = pb_path_ws_alloc(3);
+    in->n_committed = 1;
+    in->committed[0] = 100;
+    in->L_p = 4;
+    const double psi = in->r + 1.0 / in->L_p;
+    in->n_gen = 2;
+    in->gen_year[1] = 2026; in->gen_cost[1] = 0.3; in->gen_opex[1] = 0.03;
+    in->gen_opex[0] = psi * in->gen_cost[1] + in->gen_opex[1];
+    /* The case this test is for: A stays, and its value per cu is below 0 in doubles. */
+    assert_false(in->gen_opex[0] > psi * in->gen_cost[1] + in->gen_opex[1]);
+    assert_true(in->gen_cost[1] - (in->gen_opex[0] - in->gen_opex[1]) / psi < 0);
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_ECONOMIC_VALUE, 0, 3), 75, 1e-12);   /* 100 cu x (1 - 1/4) x cost_A 1 */
+    assert_close(SER(out, PB_S_CAPACITY, 1, 3), 100, 0);            /* A still in service in 2026 */
+    for (int t = 1; t < 3; t++) {
+        double V = SER(out, PB_S_ECONOMIC_VALUE, t, 3);
+        if (!(V == 0)) fail_msg("V[%d] = %.17g; expected exactly 0 (max(0, replacement value))", 2025 + t, V);
+    }
+    assert_true(SER(out, PB_S_DEP_ECONOMIC, 1, 3) == 75);            /* V_0 + C_1 - V_1 = 75 + 0 - 0 */
+    pb_path_ws_free(ws);
+    free(in);
+}
+
+/* model.md §9: a path with an infinite value is non-finite.  Capex of 1e308
+ * in two years: the cumulative cash flow overflows to -inf in 2026, so the
+ * peak burn max(0, -min S_t) is +inf, and the path is flagged.  (Peak burn
+ * is a function of the series S_t: it is infinite only when some S_t is
+ * -inf, which the series check flags already.) */
+static void test_nonfinite_path(void **state)
+{
+    (void)state;
+    /* As in main(): GSL reports the IRR's non-finite NPV by status, not abort. */
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    pb_path_in *in = canvas(2025, 3);
+    pb_path_ws *ws = pb_path_ws_alloc(3);
+    in->n_committed = 2;
+    in->committed[0] = in->committed[1] = 1e308;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    assert_true(isinf(SER(out, PB_S_CUM_CASH_FLOW, 1, 3)) && SER(out, PB_S_CUM_CASH_FLOW, 1, 3) < 0);
+    assert_true(isinf(out.metric[PB_M_PEAK_BURN]) && out.metric[PB_M_PEAK_BURN] > 0);
+    assert_true(out.nonfinite);
+    /* The same path with finite capex is finite. */
+    in->committed[0] = in->committed[1] = 100;
+    pb_path_simulate(in, ws, &out);
+    assert_false(out.nonfinite);
+    /* An infinite value in a series that no flagged metric reads: kappa 0
+     * makes the Bain bar C/kappa +inf (NPV, peak burn and U stay finite). */
+    in->kappa = 0;
+    pb_path_simulate(in, ws, &out);
+    assert_true(isinf(SER(out, PB_S_REQUIRED + PB_BAIN, 0, 3)));
+    assert_true(isfinite(out.metric[PB_M_NPV]) && isfinite(out.metric[PB_M_PEAK_BURN]) && isfinite(out.metric[PB_M_UNDERSTATED]));
+    assert_true(out.nonfinite);
+    gsl_set_error_handler(old);
+    pb_path_ws_free(ws);
+    free(in);
 }
 
 /* model.md §9: Wilson interval and the order-statistic ranks of a quantile
@@ -321,12 +459,16 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case1_means),
+        cmocka_unit_test(test_beta_gamma_moments),
         cmocka_unit_test(test_case2_one_vintage),
         cmocka_unit_test(test_case3_obsolescence),
         cmocka_unit_test(test_case4_revenue),
         cmocka_unit_test(test_case6_capex),
         cmocka_unit_test(test_case7_irr),
         cmocka_unit_test(test_case8_statistics),
+        cmocka_unit_test(test_catchup_gap_zero),
+        cmocka_unit_test(test_value_not_negative),
+        cmocka_unit_test(test_nonfinite_path),
         cmocka_unit_test(test_intervals),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);

@@ -193,6 +193,28 @@ static void test_defaults(void **state)
     run_free(r);
 }
 
+/* A beta law's bounds default to min 0 and max 1, each on its own
+ * (model.md §2, "optional min (0), max (1)").  The central path takes the
+ * mean min + (max - min) a/(a + b): beta(1, 9) -> 0.1; beta(2, 23) with max
+ * 0.5 -> 0.5 x 0.08 = 0.04; with min -1 -> -1 + 2 x 0.08 = -0.84. */
+static void test_beta_default_bounds(void **state)
+{
+    (void)state;
+    char *sets[] = {"finance.discount_rate={dist: beta, a: 1, b: 9}",
+                    "revenue.growth.long_run={dist: beta, a: 2, b: 23, max: 0.5}",
+                    "revenue.growth.initial={dist: beta, a: 2, b: 23, min: -1}"};
+    run *r = central(SRCDIR "/tests/data/small.yaml", sets, 3);
+    const pb_scenario *sc = r->sc;
+    assert_int_equal(sc->discount_rate.dist, PB_DIST_BETA);
+    assert_true(sc->discount_rate.v[2] == 0 && sc->discount_rate.v[3] == 1);
+    assert_true(sc->g_long_run.v[2] == 0 && sc->g_long_run.v[3] == 0.5);
+    assert_true(sc->g_initial.v[2] == -1 && sc->g_initial.v[3] == 1);
+    assert_close(r->in.r, 0.1, 1e-15);
+    assert_close(r->in.g_bar, 0.04, 1e-15);
+    assert_close(r->in.g_init, -0.84, 1e-15);
+    run_free(r);
+}
+
 /* --set replaces the node at a dotted path (interfaces.md §2). */
 static void test_set(void **state)
 {
@@ -229,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_headline_sequoia),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_set),
+        cmocka_unit_test(test_beta_default_bounds),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }
