@@ -308,8 +308,12 @@ static inline void end_year(const pb_path_in *in, carry *c, double *S, int t, co
 /* ------------------------------------------------------------------ */
 /* Metrics and the path                                                 */
 
-/* NaN or +-Inf anywhere in a series or a value metric (model.md §9).
- * Integer tests on the bit patterns, so that the loop vectorises. */
+/* NaN or +-Inf in a series or a value metric (model.md §9).  Of the value
+ * metrics only the NPV needs its own test: peak burn is max(0, -min S_t) and
+ * U at the horizon is U_{H-1}, both made of series values (a NaN in S_t
+ * never reaches the minimum, +-Inf there is in the series), while the NPV's
+ * sum can overflow where every term is finite.  Integer tests on the bit
+ * patterns, so that the loop vectorises. */
 static bool any_nonfinite(const double *S, size_t n, const double *metric)
 {
     const uint64_t expmask = 0x7ff0000000000000ULL;
@@ -319,8 +323,7 @@ static bool any_nonfinite(const double *S, size_t n, const double *metric)
         memcpy(&b, &S[i], sizeof b);
         acc |= (b & expmask) + (1ULL << 52); /* carries into bit 63 only when every exponent bit is set */
     }
-    return (acc >> 63) || !isfinite(metric[PB_M_NPV]) || !isfinite(metric[PB_M_PEAK_BURN]) ||
-           !isfinite(metric[PB_M_UNDERSTATED]);
+    return (acc >> 63) || !isfinite(metric[PB_M_NPV]);
 }
 
 /* Metrics (model.md §7). */

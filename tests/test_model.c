@@ -432,6 +432,38 @@ static void test_nonfinite_path(void **state)
     free(in);
 }
 
+/* model.md §9: the NPV is checked on its own, because its sum can overflow
+ * where every series value is finite.  r = 0, two years: revenue 1e308 in
+ * each (base 1e308, growth 0), capex 0 then 0.9e308, so S_t = 1e308 and
+ * 1.1e308; V_1 = 0.9e308 (1 - 1/7) = 0.771e308 (one vintage, age 1); NPV =
+ * S_1 + V_1 = 1.87e308 > DBL_MAX = 1.797e308: +inf.  The bars are kept
+ * finite (kappa 1, s_gpu 1, gm 0). */
+static void test_nonfinite_npv(void **state)
+{
+    (void)state;
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    pb_path_in *in = canvas(2025, 2);
+    pb_path_ws *ws = pb_path_ws_alloc(2);
+    in->r = 0;
+    in->base = 1e308;
+    in->kappa = 1;
+    in->s_gpu = 1;
+    in->gm = 0;
+    in->n_committed = 2;
+    in->committed[0] = 0;
+    in->committed[1] = 0.9e308;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    for (int i = 0; i < PB_N_SERIES * 2; i++)
+        if (!isfinite(out.series[i])) fail_msg("series value %d is %g; expected every series finite", i, out.series[i]);
+    assert_close(SER(out, PB_S_CUM_CASH_FLOW, 1, 2), 1.1e308, 1e294);
+    assert_true(isinf(out.metric[PB_M_NPV]) && out.metric[PB_M_NPV] > 0);
+    assert_true(out.nonfinite);
+    gsl_set_error_handler(old);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
 /* model.md §9: Wilson interval and the order-statistic ranks of a quantile
  * interval.  n = 100, p = 0.5: 50 -/+ 1.959964 x 5 = 40.2, 59.8 -> ranks 40
  * and 60.  Wilson for 30 of 100 by hand from its formula, centre
@@ -469,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_catchup_gap_zero),
         cmocka_unit_test(test_value_not_negative),
         cmocka_unit_test(test_nonfinite_path),
+        cmocka_unit_test(test_nonfinite_npv),
         cmocka_unit_test(test_intervals),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);
