@@ -89,7 +89,8 @@ pb_status pb_kernel_run(const pb_sampler *s, const pb_partition *part, const pb_
         const int tid = omp_get_thread_num();
         scratch sc;
         pb_status st = scratch_alloc(&sc, H);
-        for (int j = 0; j < nv && st == PB_OK; j++) ts[j * T + tid] = v[j]->thread_begin(v[j], tid, &st);
+        for (int j = 0; j < nv && st == PB_OK; j++)
+            if (!(ts[j * T + tid] = v[j]->thread_begin(v[j], tid, &st)) && st == PB_OK) st = PB_ENOMEM;
         if (st != PB_OK) {
             tst[tid] = st;
 #pragma omp atomic write
@@ -115,7 +116,7 @@ pb_status pb_kernel_run(const pb_sampler *s, const pb_partition *part, const pb_
     }
     pb_status st = PB_OK;
     for (int i = 0; i < T && st == PB_OK; i++)
-        if (tst[i] != PB_OK) st = pb_raise(tst[i], NULL, "a thread could not allocate its workspace");
+        if (tst[i] != PB_OK) st = pb_raise(tst[i], NULL, "thread %d could not start (its workspace or a visitor's state)", i);
     if (seconds) *seconds = now() - t0;
     if (st == PB_OK && progress) progress_line(done, o->progress_total, t0, true);
     for (int j = 0; j < nv; j++) {

@@ -181,19 +181,13 @@ static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const
         unsigned long long v;
         ro.threads = env && parse_u64(env, &v) && v >= 1 && v <= 4096 ? (int)v : omp_get_num_procs();
     }
+    /* For the tests of failure handling (tests/mpi.sh): the rank named by
+     * PAYBACK_TEST_FAIL_RANK fails between the kernel and the merge. */
+    const char *fail_rank = getenv("PAYBACK_TEST_FAIL_RANK");
+    ro.test_fail_rank = fail_rank ? atoi(fail_rank) + 1 : 0;
     pb_run_result res;
     pb_status st = pb_run_mc(sc, &ro, &res);
-    /* A hook for the tests of failure handling: the rank named by
-     * PAYBACK_TEST_FAIL_RANK fails after the kernel, as if it had run out of
-     * memory; every rank must then fail and leave no file. */
-    const char *fail_rank = getenv("PAYBACK_TEST_FAIL_RANK");
-    if (st == PB_OK && fail_rank && atoi(fail_rank) == pb_par_rank())
-        st = pb_raise(PB_EINTERNAL, NULL, "rank %d fails on purpose (PAYBACK_TEST_FAIL_RANK)", pb_par_rank());
-    st = pb_par_agree(st);
-    if (st != PB_OK) {
-        pb_run_result_clear(&res);
-        return st;
-    }
+    if (st != PB_OK) return st;
     if (ro.progress && res.ranks > 1)
         fprintf(stderr, "rank %d: %.3f s in the kernel, %llu bytes of statistics sent in the merge, %.3f s merging\n",
                 pb_par_rank(), res.seconds, (unsigned long long)res.bytes_sent, res.merge_seconds);

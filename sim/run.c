@@ -242,6 +242,11 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
         pb_kernel_opts ko = {o->threads, o->seed, o->progress && rank == 0, pb_partition_paths(&part)};
         st = pb_par_agree(pb_kernel_run(sampler, &part, &ko, v, 2, &res->seconds));
     }
+    /* The tests' failing rank: after the kernel, before the merge, as if it
+     * had run out of memory there; every rank must then fail. */
+    if (st == PB_OK && o->test_fail_rank > 0 && rank == o->test_fail_rank - 1)
+        st = pb_raise(PB_EINTERNAL, NULL, "rank %d fails on purpose (PAYBACK_TEST_FAIL_RANK)", rank);
+    st = pb_par_agree(st);
     res->threads = o->threads;
     res->ranks = ranks;
     if (st == PB_OK) st = reduce(sc, s.acc, res);

@@ -1,9 +1,8 @@
-/* scenario.c: scenario files → pb_scenario (interfaces.md §1).
- *
- * Three steps: defaults(), parse (libyaml's document API; --set overrides
- * are merged into the document before parsing, so that one code path reads
- * both), validate() with every range and cross-field rule in one place.
- * Errors are collected (error.h) and printed sorted by position. */
+/* scenario.c: scenario files -> pb_scenario (interfaces.md §1): the file
+ * read (at most 64 MiB), defaults set, the YAML document loaded, --set
+ * merged into it (override.c), the blocks parsed (scenario_parse.c) and
+ * every rule checked (validate.c), then the text as run kept.  Errors are
+ * collected (error.h) and printed sorted by position. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -14,7 +13,7 @@
 #include "payback/scenario.h"
 #include "scenario_read.h"
 
-#define MAX_SCENARIO_BYTES (64 << 20) /* interfaces.md §1: a scenario file is at most 64 MiB */
+#define MAX_SCENARIO_BYTES (64 << 20) /* a scenario file is at most 64 MiB (docs/scenarios.md) */
 
 /* ------------------------------------------------------------------ */
 /* Defaults (step 1)                                                    */
@@ -143,7 +142,10 @@ static pb_status read_document(ctx *c, const char *text, size_t len)
         yaml_document_delete(&extra);
     }
     yaml_parser_delete(&parser);
+    /* A second document is an error, but the first is read on: --set and
+     * the file's keys are still checked and every error reported. */
     if (st == PB_ENOMEM) return st;
+    st = PB_OK;
     yaml_node_t *root = yaml_document_get_root_node(&c->doc);
     pb_loc at = {c->file, 1, 1};
     char buf[96];
@@ -151,7 +153,7 @@ static pb_status read_document(ctx *c, const char *text, size_t len)
     if (root->type != YAML_MAPPING_NODE)
         return pb_raise(PB_EINPUT, &at, "found %s at the top level; expected a YAML mapping of scenario keys",
                         sr_found(root, buf, sizeof buf));
-    return st;
+    return PB_OK;
 }
 
 /* The scenario as run: the file's text, or with --set the merged document
@@ -212,29 +214,31 @@ pb_scenario *pb_scenario_load(const char *file, char *const *overrides, int n_ov
         return NULL;
     }
     /* Read up to MAX_SCENARIO_BYTES and one byte more, to tell a file of
-     * exactly the limit from a longer one. */
+     * exactly the limit from a longer one: the buffer never grows past it. */
+    const size_t limit = (size_t)MAX_SCENARIO_BYTES + 1;
     size_t cap = 1 << 14, len = 0;
     char *buf = malloc(cap);
-    bool too_large = false;
     while (buf) {
         len += fread(buf + len, 1, cap - len, f);
-        if (len < cap) break;
-        if (len > MAX_SCENARIO_BYTES) { too_large = true; break; }
-        char *nb = realloc(buf, cap * 2);
+        if (len < cap || cap == limit) break;
+        size_t ncap = cap * 2 < limit ? cap * 2 : limit;
+        char *nb = realloc(buf, ncap);
         if (!nb) { free(buf); buf = NULL; break; }
         buf = nb;
-        cap *= 2;
+        cap = ncap;
     }
     bool err = ferror(f);
     fclose(f);
     if (!buf) { *st = pb_raise(PB_ENOMEM, NULL, "out of memory reading scenario file '%s'", file); return NULL; }
-    if (too_large) {
+    if (len > MAX_SCENARIO_BYTES) {
         free(buf);
         *st = pb_raise(PB_EINPUT, NULL, "found scenario file '%s' over %d MiB; expected a scenario of at most %d MiB", file,
                        MAX_SCENARIO_BYTES >> 20, MAX_SCENARIO_BYTES >> 20);
         return NULL;
     }
-    if (err) { free(buf); *st = pb_raise(PB_EIO, NULL, "cannot read scenario file '%s'", file); return NULL; }
+    /* A file that cannot be read is bad input (docs/cli.md), like one that
+     * cannot be opened: a folder, say. */
+    if (err) { free(buf); *st = pb_raise(PB_EINPUT, NULL, "cannot read scenario file '%s'", file); return NULL; }
     pb_scenario *sc = pb_scenario_load_text(file, buf, len, overrides, n_overrides, st);
     free(buf);
     return sc;

@@ -493,4 +493,4 @@ static const keydef root_keys[] = {
     {0}};
 
 
-void sr_parse_root(ctx *c, yaml_node_t *root) { parse_map(c, root, root_keys, "the scenario"); }
+void sr_parse_root(ctx *c, yaml_node_t *root) { parse_block(c, root, root_keys, "", "the scenario"); }

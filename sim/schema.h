@@ -17,7 +17,7 @@
 
 #include <hdf5.h>
 
-#include "payback/run.h"
+#include "payback/pathset.h"
 #include "payback/stats.h"
 
 /* The items a row is made for. */
@@ -47,7 +47,7 @@ typedef enum {
     PB_SHAPE_PATH_ARRAY      /* a pb_path_set array as held: [path], or [path, cols] (cols > 1) */
 } pb_shape;
 
-/* The columns of a pb_path_set array (pb_path_set in run.h). */
+/* The columns of a pb_path_set array (pb_path_set in pathset.h). */
 typedef enum {
     PB_COLS_ONE,             /* index, irr_kind, nonfinite: 1 */
     PB_COLS_SERIES,          /* series: PB_N_SERIES * n_years, series k at k * n_years */

@@ -85,7 +85,14 @@ static void test_huge(void **state)
 /* A visitor that sums path indices and counts paths and blocks per thread:
  * its merged totals are the same for 1, 2 and 5 threads. */
 typedef struct { int64_t paths, blocks, index_sum; } tally;
-static void *t_begin(pb_visitor *v, int tid, pb_status *st) { (void)v; (void)tid; (void)st; return calloc(1, sizeof(tally)); }
+static void *t_begin(pb_visitor *v, int tid, pb_status *st)
+{
+    (void)v;
+    (void)tid;
+    tally *t = calloc(1, sizeof *t);
+    if (!t) *st = PB_ENOMEM;
+    return t;
+}
 static void t_block(void *ts, const pb_task *t) { (void)t; ((tally *)ts)->blocks++; }
 static void t_path(void *ts, int64_t i, const pb_path_in *in, const pb_path_out *out)
 {

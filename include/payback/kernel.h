@@ -26,7 +26,8 @@ typedef struct pb_visitor pb_visitor;
 struct pb_visitor {
     void *ctx;  /* the visitor's own data, shared by its threads */
     /* Per-thread state, made on each thread before its first task.  NULL
-     * with *st set (PB_ENOMEM ...) on failure; it raises nothing. */
+     * on failure, with *st set (PB_ENOMEM ...); it may pb_raise the cause.
+     * A NULL state is a failure whatever *st says. */
     void *(*thread_begin)(pb_visitor *v, int tid, pb_status *st);
     /* A task starts and ends on the calling thread (either may be NULL). */
     void (*block_begin)(void *ts, const pb_task *t);

@@ -1,4 +1,4 @@
-/* partition.h: which paths a rank computes, in which units (model.md §9).
+/* partition.h: which paths a rank computes, in blocks (the blocks of model.md §9).
  *
  * The paths of a run are cut into blocks of a fixed number of consecutive
  * indices (block b holds paths b*size .. (b+1)*size-1 of the run, whatever

@@ -26,6 +26,8 @@ typedef struct {
     int threads;            /* per rank, >= 1 */
     int64_t store_paths;    /* keep the paths with index < store_paths */
     bool progress;          /* progress lines on stderr (rank 0) */
+    int test_fail_rank;     /* tests only: when > 0, rank test_fail_rank - 1 fails after the kernel,
+                               before the merge; 0 (the default): none */
 } pb_run_opts;
 
 typedef struct {

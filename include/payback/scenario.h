@@ -157,8 +157,9 @@ const pb_param_row *pb_param_row_find(const char *block, const char *key);
 /* The pb_param of sc that row r describes. */
 static inline pb_param *pb_row_param(pb_scenario *sc, const pb_param_row *r) { return (pb_param *)((char *)sc + r->offset); }
 
-/* Sets every parameter of the table (and of each generation) to its
- * default, unset (model.md §2: a number, the law of a fixed value). */
+/* Sets every parameter of param_table.h's PB_PARAMETERS to its default, a
+ * fixed value, not marked as set.  (Committed capex and the generations'
+ * parameters have no defaults: they are required.) */
 void pb_param_defaults(pb_scenario *sc);
 
 /* Finds a parameter by dotted path; NULL if there is none. */
