@@ -1,6 +1,7 @@
 /* draws.c: scenario parameters -> pb_path_in. */
 #include "payback/draws.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,8 +230,15 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
     s->sc = sc;
     s->shock_stream = pb_stream_id(PB_STREAM_SHOCK);
     s->regime_stream = pb_stream_id(PB_STREAM_REGIME);
-    const pb_param *vol = sc->process == PB_PROCESS_GROWTH ? &sc->g_volatility : &sc->l_volatility;
-    s->draw_shocks = !(vol->dist == PB_DIST_FIXED && vol->v[0] == 0);
+    /* Shocks are drawn unless the volatility in use (the row that fills the
+     * path's sigma under the scenario's settings) is fixed at 0. */
+    s->draw_shocks = true;
+    for (int i = 0; i < PB_N_PARAM_ROWS; i++) {
+        const pb_param_row *r = &pb_param_rows[i];
+        const pb_param *vol = pb_row_param((pb_scenario *)sc, r);
+        if (r->in_offset == offsetof(pb_path_in, sigma) && pb_param_used(sc, r->when))
+            s->draw_shocks = !(vol->dist == PB_DIST_FIXED && vol->v[0] == 0);
+    }
     int n = pb_scenario_params((pb_scenario *)sc, refs, PB_MAX_PARAMS);
     *st = n < 0 ? PB_EINTERNAL : PB_OK; /* raised */
     if (*st == PB_OK) *st = record_slots(s, refs, n);

@@ -362,21 +362,16 @@ static int cmd_params(int argc, char **argv)
 {
     (void)argv;
     if (argc != 1) return usage_error("%s", "'params' takes no argument");
-    static const char *const when_names[] = {
-        [PB_WHEN_ALWAYS] = "always", [PB_WHEN_AFTER_GROWTH] = "capex.after.policy growth",
-        [PB_WHEN_AFTER_INTENSITY] = "capex.after.policy intensity", [PB_WHEN_DISCIPLINE] = "capex.discipline given",
-        [PB_WHEN_GROWTH] = "revenue.process growth", [PB_WHEN_LOGISTIC] = "revenue.process logistic",
-        [PB_WHEN_REGIME] = "revenue.regime given"};
     printf("path\tdefault\tdomain\tper_year\trequired\tused when\n");
     for (int i = 0; i < PB_N_PARAM_ROWS; i++) {
         const pb_param_row *r = &pb_param_rows[i];
         const pb_domain *d = pb_domain_of((pb_domain_id)r->domain);
         char def[32];
-        if (isnan(r->def)) snprintf(def, sizeof def, "%s", r->flags & PB_PF_YEAR ? "horizon" : "none");
-        else if (r->flags & PB_PF_REQUIRED) snprintf(def, sizeof def, "-");
+        if (r->flags & (PB_PF_REQUIRED | PB_PF_NEEDED)) snprintf(def, sizeof def, "-");
+        else if (isnan(r->def)) snprintf(def, sizeof def, "%s", r->flags & PB_PF_YEAR ? "horizon" : "none");
         else snprintf(def, sizeof def, "%.15g", r->def);
         printf("%s\t%s\t%s\t%s\t%s\t%s\n", r->path, def, d ? d->text : "a year", r->per_year_ok ? "may" : "no",
-               r->flags & PB_PF_REQUIRED ? "yes" : "no", when_names[r->when]);
+               r->flags & PB_PF_REQUIRED ? "in its block" : r->flags & PB_PF_NEEDED ? "when used" : "no", pb_when_name(r->when));
     }
     return fflush(stdout) == 0 ? 0 : pb_exit_code(pb_raise(PB_EIO, NULL, "cannot write to standard output"));
 }

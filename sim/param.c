@@ -11,7 +11,7 @@
 #include <gsl/gsl_randist.h>
 
 const pb_dist_info pb_dist_table[PB_N_DIST] = {
-#define ROW_(id, name, n_req, k0, k1, k2, k3) [PB_DIST_##id] = {name, n_req, {k0, k1, k2, k3}},
+#define ROW_(id, name, n_req, k0, k1, k2, k3, o2, o3) [PB_DIST_##id] = {name, n_req, {k0, k1, k2, k3}, {o2, o3}},
     PB_DISTRIBUTIONS(ROW_)
 #undef ROW_
 };

@@ -99,9 +99,9 @@ static bool read_law(ctx *c, yaml_node_t *n, bool allow_per_year, const char *pa
 {
     const pb_dist_info *spec = &pb_dist_table[p->dist];
     bool given[4] = {false}, ok = true;
-    /* Optional bounds: normal unbounded, beta on [0, 1]. */
-    if (p->dist == PB_DIST_NORMAL) { p->v[2] = -INFINITY; p->v[3] = INFINITY; }
-    if (p->dist == PB_DIST_BETA) { p->v[2] = 0; p->v[3] = 1; }
+    /* Optional keys (normal's and beta's bounds) start at their defaults. */
+    p->v[2] = spec->optional[0];
+    p->v[3] = spec->optional[1];
     yaml_node_t *values = NULL, *probs = NULL;
     for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = sr_node(c, pr->key), *v = sr_node(c, pr->value);

@@ -29,13 +29,19 @@ static const struct {
 #undef ROW_
 };
 
+static const struct {
+    const char *name;
+    int group; /* settings of one nonzero group exclude each other */
+} whens[] = {
+#define ROW_(id, name, group) [PB_WHEN_##id] = {name, group},
+    PB_WHENS(ROW_)
+#undef ROW_
+};
+
+const char *pb_when_name(pb_when w) { return (unsigned)w < sizeof whens / sizeof whens[0] ? whens[w].name : "?"; }
+
 /* Settings no scenario can have together. */
-static bool exclusive(pb_when a, pb_when b)
-{
-    return (a == PB_WHEN_AFTER_GROWTH && b == PB_WHEN_AFTER_INTENSITY) ||
-           (a == PB_WHEN_AFTER_INTENSITY && b == PB_WHEN_AFTER_GROWTH) ||
-           (a == PB_WHEN_GROWTH && b == PB_WHEN_LOGISTIC) || (a == PB_WHEN_LOGISTIC && b == PB_WHEN_GROWTH);
-}
+static bool exclusive(pb_when a, pb_when b) { return a != b && whens[a].group != 0 && whens[a].group == whens[b].group; }
 
 pb_status pb_param_table_check(const pb_param_row *rows, int n)
 {

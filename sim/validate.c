@@ -154,17 +154,28 @@ static void check_domains(ctx *c, pb_param_ref *refs, int np)
     }
 }
 
-/* Generation years: a bounded law, available by the horizon's end. */
+/* Every year-valued parameter (PB_PF_YEAR in param_table.h): a year or a
+ * bounded law of years.  The rules of particular ones follow. */
+static void check_years(ctx *c, const pb_param_ref *refs, int np)
+{
+    for (int i = 0; i < np; i++) {
+        const pb_param *p = refs[i].param;
+        double lo, hi;
+        if (!refs[i].year_valued || sr_is_invalid(p) || year_bounds(p, &lo, &hi)) continue;
+        pb_loc at = p->loc.line ? p->loc : whole_file(c);
+        pb_raise(PB_EINPUT, &at, "found an unbounded law for %s; expected a year or a bounded distribution of years",
+                 refs[i].path);
+    }
+}
+
+/* Generation years: available by the horizon's end. */
 static void check_generation_years(const pb_scenario *sc)
 {
     for (int g = 0; g < sc->n_generations; g++) {
         double lo, hi;
         const pb_param *p = &sc->gen[g].year;
-        if (sr_is_invalid(p)) continue; /* missing or unreadable: reported by the parser */
-        if (!year_bounds(p, &lo, &hi))
-            pb_raise(PB_EINPUT, &p->loc, "found an unbounded law for gpu.generations.%s.year; expected a year "
-                     "or a bounded distribution of years", sc->gen[g].name);
-        else if (hi > sc->end)
+        if (sr_is_invalid(p) || !year_bounds(p, &lo, &hi)) continue; /* reported by the parser, or by check_years */
+        if (hi > sc->end)
             pb_raise(PB_EINPUT, &p->loc, "found gpu.generations.%s.year %s%.0f after the horizon's end %d; expected "
                      "year <= %d", sc->gen[g].name, p->dist == PB_DIST_FIXED ? "" : "up to ", hi, sc->end, sc->end);
     }
@@ -175,12 +186,7 @@ static void check_generation_years(const pb_scenario *sc)
 static bool check_window_end(const pb_scenario *sc, const pb_param *p, const char *key, const pb_loc *at, double *lo,
                              double *hi)
 {
-    if (sr_is_invalid(p)) return false; /* already reported */
-    if (!year_bounds(p, lo, hi)) {
-        pb_raise(PB_EINPUT, at, "found an unbounded law for required.jpmorgan.%s; expected a year in %d-%d", key,
-                 sc->start, sc->end);
-        return false;
-    }
+    if (sr_is_invalid(p) || !year_bounds(p, lo, hi)) return false; /* reported by the parser, or by check_years */
     if (*lo < sc->start || *hi > sc->end) {
         pb_raise(PB_EINPUT, at, "found required.jpmorgan.%s %.0f%s; expected a year in %d-%d", key,
                  *lo < sc->start ? *lo : *hi, p_dist_suffix(p), sc->start, sc->end);
@@ -283,6 +289,7 @@ void sr_validate(ctx *c, pb_loc years_loc)
     int np = pb_scenario_params(sc, refs, PB_MAX_PARAMS);
     if (np < 0) return; /* raised: a bug, not the file's */
     check_domains(c, refs, np);
+    check_years(c, refs, np);
     check_generation_years(sc);
     check_target_years(c);
     check_correlations(sc, refs, np);

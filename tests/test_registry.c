@@ -192,6 +192,36 @@ static void test_every_row_is_a_key(void **state)
     pb_scenario_free(sc);
 }
 
+/* A row flagged PB_PF_NEEDED is an error when its settings use it and the
+ * file does not give it (exit 2, with the file's position).  The rows so
+ * flagged are exactly the ones tested here: flagging another makes this
+ * test name it. */
+static void test_needed_rows(void **state)
+{
+    (void)state;
+    static const struct { const char *path, *text; } cases[] = {
+        {"revenue.base", "name: t\nyears: {start: 2025, end: 2030}\ncapex: {committed: {2025: 100}}\n"
+                         "gpu: {generations: [{name: A, year: 2024, cost: 1, opex: 0.1}]}\n"},
+        {"capex.after.rate", "name: t\nyears: {start: 2025, end: 2030}\ncapex: {committed: {2025: 100}, after: {policy: growth}}\n"
+                             "gpu: {generations: [{name: A, year: 2024, cost: 1, opex: 0.1}]}\nrevenue: {base: 40}\n"},
+        {"capex.after.ratio", "name: t\nyears: {start: 2025, end: 2030}\ncapex: {committed: {2025: 100}, after: {policy: intensity}}\n"
+                              "gpu: {generations: [{name: A, year: 2024, cost: 1, opex: 0.1}]}\nrevenue: {base: 40}\n"},
+    };
+    const int n_cases = (int)(sizeof cases / sizeof cases[0]);
+    int flagged = 0;
+    for (int r = 0; r < PB_N_PARAM_ROWS; r++) {
+        if (!(pb_param_rows[r].flags & PB_PF_NEEDED)) continue;
+        flagged++;
+        int k = 0;
+        while (k < n_cases && strcmp(cases[k].path, pb_param_rows[r].path) != 0) k++;
+        if (k == n_cases) fail_msg("row %s is flagged PB_PF_NEEDED; add a case that leaves it out", pb_param_rows[r].path);
+        pb_status st;
+        pb_scenario *sc = pb_scenario_load_text("needed", cases[k].text, strlen(cases[k].text), NULL, 0, &st);
+        if (sc || st != PB_EINPUT) fail_msg("%s left out: status %d, expected an input error", cases[k].path, (int)st);
+    }
+    assert_int_equal(flagged, n_cases);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_unused_members_are_zero),
         cmocka_unit_test(test_table_check),
         cmocka_unit_test(test_every_row_is_a_key),
+        cmocka_unit_test(test_needed_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #ifndef PB_PARAM_H
 #define PB_PARAM_H
 
+#include <math.h>
 #include <stdbool.h>
 
 #include <gsl/gsl_rng.h>
@@ -15,20 +16,20 @@
 /* The distributions, one row each (model.md §2): the enum constant, the name
  * in scenario files, how many of its keys are required, and its keys in the
  * order of pb_param.v (a discrete law keeps `values` and `p` in their own
- * arrays).  Everything that lists distributions is generated from this
+ * arrays), and the defaults of its optional third and fourth keys.  Everything that lists distributions is generated from this
  * table; the functions that treat each law (mean, support, check, sample,
  * quantile, CDF, moments, describe) switch over pb_dist without a default,
  * so that the compiler (-Werror=switch) names a law one of them forgot. */
-#define PB_DISTRIBUTIONS(X)                                                        \
-    X(FIXED, "fixed", 1, "value", NULL, NULL, NULL)                                \
-    X(NORMAL, "normal", 2, "mean", "sd", "min", "max")     /* min/max: -inf/+inf */ \
-    X(LOGNORMAL, "lognormal", 2, "mean", "sd", NULL, NULL) /* of the variable, not its log */ \
-    X(UNIFORM, "uniform", 2, "min", "max", NULL, NULL)                             \
-    X(TRIANGULAR, "triangular", 3, "min", "mode", "max", NULL)                     \
-    X(PERT, "pert", 3, "min", "mode", "max", NULL)         /* Beta-PERT, lambda = 4 */ \
-    X(BETA, "beta", 2, "a", "b", "min", "max")             /* min/max: 0/1 */      \
-    X(GAMMA, "gamma", 2, "shape", "scale", NULL, NULL)                             \
-    X(DISCRETE, "discrete", 2, "values", "p", NULL, NULL)
+#define PB_DISTRIBUTIONS(X)                                                                    \
+    X(FIXED, "fixed", 1, "value", NULL, NULL, NULL, 0, 0)                                      \
+    X(NORMAL, "normal", 2, "mean", "sd", "min", "max", -INFINITY, INFINITY) /* truncated */    \
+    X(LOGNORMAL, "lognormal", 2, "mean", "sd", NULL, NULL, 0, 0) /* of the variable, not its log */ \
+    X(UNIFORM, "uniform", 2, "min", "max", NULL, NULL, 0, 0)                                   \
+    X(TRIANGULAR, "triangular", 3, "min", "mode", "max", NULL, 0, 0)                           \
+    X(PERT, "pert", 3, "min", "mode", "max", NULL, 0, 0) /* Beta-PERT, lambda = 4 */           \
+    X(BETA, "beta", 2, "a", "b", "min", "max", 0, 1)                                           \
+    X(GAMMA, "gamma", 2, "shape", "scale", NULL, NULL, 0, 0)                                   \
+    X(DISCRETE, "discrete", 2, "values", "p", NULL, NULL, 0, 0)
 
 typedef enum {
 #define PB_DIST_ENUM_(id, ...) PB_DIST_##id,
@@ -47,6 +48,7 @@ typedef struct {
     const char *name;
     int n_required;          /* the first n_required keys are required */
     const char *keys[4];     /* in the order of pb_param.v; NULL after the last */
+    double optional[2];      /* v[2], v[3] when their keys are not given */
 } pb_dist_info;
 extern const pb_dist_info pb_dist_table[PB_N_DIST];
 

@@ -19,12 +19,15 @@
  *          changes no other parameter's draws
  * in       the pb_path_in member it fills (an array over years for Y rows);
  *          rows whose `when` exclude each other may fill the same member
- * default  its value when the file does not give it (NAN: set in
- *          validation, or required)
+ * default  its value when the file does not give it (NAN: none; a
+ *          year's is the horizon's, set in validation)
  * domain   PB_DOM_* of param.h: the values it may take (NONE: a year,
  *          checked against the horizon)
  * flags    PB_PF_YEAR: year-valued (rounded after every draw);
- *          PB_PF_REQUIRED: required when its block is given
+ *          PB_PF_REQUIRED: required when its block is given;
+ *          PB_PF_NEEDED: required whenever the settings use it (the
+ *          checks are validate.c's and scenario_parse.c's, which name
+ *          where it belongs; test_registry.c holds them to this flag)
  * when     PB_WHEN_*: the scenario settings under which the model uses it;
  *          otherwise it is not registered, not drawn, and its member is 0
  *
@@ -40,17 +43,29 @@
 /* Flags of a row. */
 #define PB_PF_YEAR 1u     /* year-valued: rounded to a calendar year after every draw */
 #define PB_PF_REQUIRED 2u /* required in its block */
+#define PB_PF_NEEDED 4u   /* required whenever it is used */
 
-/* When a parameter is used (scenario.h: pb_param_used). */
+/* When a parameter is used (scenario.h: pb_param_used, a switch the
+ * compiler checks): W(id, how `payback params` names it, group).  Settings
+ * of one nonzero group exclude each other (a scenario has one policy after
+ * the window, one revenue process), so rows under them may fill one input. */
+#define PB_WHENS(W)                                           \
+    W(ALWAYS, "always", 0)                                    \
+    W(AFTER_GROWTH, "capex.after.policy growth", 1)           \
+    W(AFTER_INTENSITY, "capex.after.policy intensity", 1)     \
+    W(DISCIPLINE, "capex.discipline given", 0)                \
+    W(GROWTH, "revenue.process growth", 2)                    \
+    W(LOGISTIC, "revenue.process logistic", 2)                \
+    W(REGIME, "revenue.regime given", 0)
+
 typedef enum {
-    PB_WHEN_ALWAYS,
-    PB_WHEN_AFTER_GROWTH,    /* capex.after.policy: growth */
-    PB_WHEN_AFTER_INTENSITY, /* capex.after.policy: intensity */
-    PB_WHEN_DISCIPLINE,      /* capex.discipline given */
-    PB_WHEN_GROWTH,          /* revenue.process: growth */
-    PB_WHEN_LOGISTIC,        /* revenue.process: logistic */
-    PB_WHEN_REGIME           /* revenue.regime given */
+#define PB_WHEN_ENUM_(id, ...) PB_WHEN_##id,
+    PB_WHENS(PB_WHEN_ENUM_)
+#undef PB_WHEN_ENUM_
 } pb_when;
+
+/* The name of a setting as `payback params` prints it. */
+const char *pb_when_name(pb_when w);
 
 /* clang-format off */
 #define PB_PARAMETERS(P, Y)                                                                                          \
@@ -58,15 +73,15 @@ typedef enum {
     P(infra_share,      "finance.infra_share",           s_i,         0.5,  UNIT_OC, 0, ALWAYS)          /* s_i */      \
     Y(execution,        "capex.execution",               X,           1.0,  NONNEG,  0, ALWAYS)          /* X_t */      \
     P(compute_share,    "capex.compute_share",           s_c,         0.6,  UNIT_OC, 0, ALWAYS)          /* s_c */      \
-    P(after_rate,       "capex.after.rate",              after_value, 0.0,  GC,      0, AFTER_GROWTH)    /* g_c */      \
-    P(after_ratio,      "capex.after.ratio",             after_value, 0.0,  POS,     0, AFTER_INTENSITY) /* kappa_a */  \
+    P(after_rate,       "capex.after.rate",              after_value, NAN,  GC,      PB_PF_NEEDED, AFTER_GROWTH)    /* g_c */ \
+    P(after_ratio,      "capex.after.ratio",             after_value, NAN,  POS,     PB_PF_NEEDED, AFTER_INTENSITY) /* kappa_a */ \
     P(coverage,         "capex.discipline.coverage",     coverage,    0.0,  NONNEG,  PB_PF_REQUIRED, DISCIPLINE) /* c* */ \
     P(cut,              "capex.discipline.cut",          cut,         0.0,  UNIT_CC, PB_PF_REQUIRED, DISCIPLINE) /* d */  \
     P(physical_life,    "gpu.physical_life",             L_p,         7,    POS,     0, ALWAYS)          /* L_p */      \
     P(accounting_life,  "gpu.accounting_life",           L_a,         6,    POS,     0, ALWAYS)          /* L_a */      \
     P(facility_life,    "gpu.facility_life",             L_f,         25,   POS,     0, ALWAYS)          /* L_f */      \
     P(facility_rate,    "opex.facility_rate",            phi_f,       0,    NONNEG,  0, ALWAYS)          /* phi_f */    \
-    P(base,             "revenue.base",                  base,        NAN,  POS,     0, GROWTH)          /* R_{-1} */   \
+    P(base,             "revenue.base",                  base,        NAN,  POS,     PB_PF_NEEDED, GROWTH) /* R_{-1} */   \
     P(g_initial,        "revenue.growth.initial",        g_init,      0.7,  ANY,     0, GROWTH)          /* g_init */   \
     P(g_long_run,       "revenue.growth.long_run",       g_bar,       0.08, ANY,     0, GROWTH)          /* g-bar */    \
     P(g_persistence,    "revenue.growth.persistence",    phi,         0.7,  PHI,     0, GROWTH)          /* phi */      \
