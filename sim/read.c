@@ -146,10 +146,13 @@ done:
 /* Partial results                                                      */
 
 /* The arrays of a path set of n paths of H years from a group whose
- * variables are its columns (/paths) or its arrays (/state). */
-static bool read_path_set(hid_t grp, const pb_group *g, hssize_t n, int H, pb_path_set *ps)
+ * variables are its columns (/paths) or its arrays (/state).  PB_EINPUT
+ * (not raised) when they cannot be read; PB_ENOMEM (raised) when they
+ * cannot be held. */
+static pb_status read_path_set(hid_t grp, const pb_group *g, hssize_t n, int H, pb_path_set *ps)
 {
-    if (n < 0 || pb_path_set_alloc(ps, n, H) != PB_OK) return false;
+    if (n < 0) return PB_EINPUT;
+    if (pb_path_set_alloc(ps, n, H) != PB_OK) return PB_ENOMEM;
     pb_walk it;
     bool ok = true;
     for (pb_walk_start(&it, g); ok && n > 0 && pb_walk_next(&it);) {
@@ -167,20 +170,22 @@ static bool read_path_set(hid_t grp, const pb_group *g, hssize_t n, int H, pb_pa
                                 (hssize_t)(count[0] * count[1]));
         if (ms >= 0) H5Sclose(ms);
     }
-    return ok;
+    return ok ? PB_OK : PB_EINPUT;
 }
 
-/* /state: the packed accumulator and the edge paths. */
-static bool read_state(hid_t sg, int H, pb_part *part)
+/* /state: the packed accumulator and the edge paths (statuses as
+ * read_path_set's). */
+static pb_status read_state(hid_t sg, int H, pb_part *part)
 {
     const pb_group *g = &pb_schema_state;
     char first[96]; /* its first variable: the number of edge paths */
     pb_var_name(&g->vars[0], 0, first, sizeof first);
     hssize_t blob = pb_h5_points(sg, pb_state_acc.name), E = pb_h5_rows(sg, first);
-    if (blob < 0 || E < 0 || !(part->acc_blob = malloc(blob ? (size_t)blob : 1))) return false;
+    if (blob < 0 || E < 0) return PB_EINPUT;
+    if (!(part->acc_blob = malloc(blob ? (size_t)blob : 1))) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     part->acc_len = (size_t)blob;
-    return pb_h5_read_ds(sg, pb_state_acc.name, H5T_NATIVE_UCHAR, part->acc_blob, blob) &&
-           read_path_set(sg, g, E, H, &part->edges);
+    if (!pb_h5_read_ds(sg, pb_state_acc.name, H5T_NATIVE_UCHAR, part->acc_blob, blob)) return PB_EINPUT;
+    return read_path_set(sg, g, E, H, &part->edges);
 }
 
 pb_status pb_part_read(const char *path, pb_part *part)
@@ -203,12 +208,15 @@ pb_status pb_part_read(const char *path, pb_part *part)
                  "'%s' is not a partial result (no paths_first, paths_end and /state: run with --paths A:B)", path);
         goto done;
     }
-    if (!read_state(sg, H, part)) { pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path); goto done; }
+    if ((st = read_state(sg, H, part)) != PB_OK) {
+        if (st == PB_EINPUT) pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path);
+        goto done;
+    }
     /* /paths, if the part kept paths: back into the interleaved layout. */
     const pb_group *g = &pb_schema_paths;
     if (H5Lexists(file, g->name, H5P_DEFAULT) > 0 && (pg = H5Gopen2(file, g->name, H5P_DEFAULT)) >= 0 &&
-        !read_path_set(pg, g, pb_h5_rows(pg, g->path.name), H, &part->stored)) {
-        pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /paths", path);
+        (st = read_path_set(pg, g, pb_h5_rows(pg, g->path.name), H, &part->stored)) != PB_OK) {
+        if (st == PB_EINPUT) pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /paths", path);
         goto done;
     }
     st = PB_OK;
