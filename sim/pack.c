@@ -40,7 +40,7 @@ static void put(wbuf *w, const void *x, size_t n)
 /* An input buffer: p [len], read up to at.  A read past the end sets bad
  * (which then stays set) and yields zeros, so that the caller checks once
  * at the end. */
-typedef struct { const unsigned char *p; size_t len, at; bool bad; } rbuf;
+typedef struct { const unsigned char *p; size_t len, at; bool bad, oom; } rbuf; /* oom: an allocation failed */
 
 static void get(rbuf *r, void *x, size_t n)
 {
@@ -114,8 +114,10 @@ static bool get_store(rbuf *r, store *st)
     GET(r, n_fine);
     GET(r, coarse);
     if (r->bad || st->lo < 0 || n_fine < 0 || n_fine > SKETCH_OCTAVES * SKETCH_SUB) return false;
-    if (!sketch_store_alloc(st, n_fine)) return false;
-    if (coarse && !(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
+    if (!sketch_store_alloc(st, n_fine) || (coarse && !(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse)))) {
+        r->oom = true;
+        return false;
+    }
     for (int part = 0; part < 1 + coarse; part++) {
         int32_t n = part ? SKETCH_OCTAVES : st->n;
         uint8_t dense;
@@ -175,7 +177,7 @@ pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len)
 
 pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *st)
 {
-    rbuf r = {buf, len, 0, false};
+    rbuf r = {buf, len, 0, false, false};
     char magic[8];
     int32_t start, H, n_cells;
     uint8_t planned;
@@ -212,6 +214,11 @@ pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *s
         get_mpz(&r, c->s1);
         get_mpz(&r, c->s2);
         ok = get_store(&r, &c->sk.neg) && get_store(&r, &c->sk.pos) && !r.bad;
+    }
+    if (r.oom) {
+        pb_acc_free(a);
+        *st = pb_raise(PB_ENOMEM, NULL, "out of memory reading the statistics state");
+        return NULL;
     }
     if (!ok || r.at != len) {
         pb_acc_free(a);
