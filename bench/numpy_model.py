@@ -237,6 +237,9 @@ class Params:
         self.after = sc["after"]["policy"]
         key = {"growth": "rate", "intensity": "ratio"}.get(self.after)
         self.after_value = par(sc["after"][key], "capex.after." + key) if key else None
+        # model.md §3 [v2]: intensity's floor, lambda (default 1: none)
+        self.max_decline = (par(sc["after"].get("max_decline", 1.0), "capex.after.max_decline")
+                            if self.after == "intensity" else None)
         disc = sc["discipline"]
         self.discipline = disc is not None
         if disc:
@@ -366,7 +369,7 @@ def simulate(p):
         elif p.after == "growth":
             base = base_prev * (1 + p.after_value)
         elif p.after == "intensity":
-            base = p.after_value * R_prev
+            base = np.maximum(p.after_value * R_prev, (1 - p.max_decline) * base_prev)
         elif p.after == "hold_capacity":
             base = cost_f * q_ret_prev / p.s_c
         else:
@@ -442,7 +445,10 @@ def simulate(p):
         # The first year from which the gap stays closed: count closed years from the end.
         open_after = np.flip(np.cumsum(np.flip(~closed, axis=1), axis=1), axis=1)  # open years at or after t
         stays = open_after == 0
-        M["catchup_year_" + m] = np.where(stays[:, H - 1], p.start + np.argmax(stays, axis=1), np.inf)
+        first = np.argmax(stays, axis=1)
+        if m == "jpmorgan":  # model.md §7 [v2]: judged from T_j on
+            first = np.maximum(first, np.asarray(p.jthrough - p.start).astype(int))
+        M["catchup_year_" + m] = np.where(stays[:, H - 1], p.start + first, np.inf)
     return S, M
 
 

@@ -157,7 +157,13 @@ static inline double base_after_window(const pb_path_in *in, const carry *c, int
 {
     switch (in->after) {
     case PB_AFTER_GROWTH: return c->base_prev * (1 + in->after_value);
-    case PB_AFTER_INTENSITY: return in->after_value * c->R_prev;
+    case PB_AFTER_INTENSITY: {
+        /* kappa_a R_{t-1}, but never below (1 - lambda) base_{t-1}: no cliff
+         * after the window (model.md §3).  Written so that a NaN revenue
+         * stays NaN, and with lambda = 1 the floor is 0 <= kappa_a R_{t-1}. */
+        const double x = in->after_value * c->R_prev, floor = (1 - in->max_decline) * c->base_prev;
+        return x < floor ? floor : x;
+    }
     case PB_AFTER_HOLD: return in->gen_cost[f] * c->q_retired_prev / in->s_c;
     case PB_AFTER_NONE: break;
     }
@@ -342,9 +348,13 @@ static void path_metrics(const pb_path_in *in, pb_path_ws *ws, const carry *c, p
     for (int t = 0; t < H; t++)
         if (SER(PB_S_CUM_CASH_FLOW, t) >= 0) { out->metric[PB_M_PAYBACK_YEAR] = in->start + t; break; }
     /* Catch-up: the first year from which the gap stays closed to the end
-     * of the horizon; a first crossing would mislead (model.md §7). */
+     * of the horizon; a first crossing would mislead (model.md §7).  For
+     * jpmorgan, judged from the window's last year T_j on: before it the
+     * bar prices only part of the window. */
     for (int m = 0; m < PB_N_METHODS; m++) {
         int first = pb_catchup_index(&SER(PB_S_GAP + m, 0), H);
+        const int from = m == PB_JPMORGAN ? (int)(in->jpm_through - in->start) : 0;
+        if (first < from) first = from;
         out->metric[PB_M_CATCHUP + m] = first < H ? in->start + first : INFINITY;
     }
 #undef SER

@@ -216,36 +216,49 @@ static void parse_committed(ctx *c, yaml_node_t *v, yaml_node_t *k)
     if (n == 0) ERR(c, v, "found no committed year; expected at least one year: B$ in capex.committed");
 }
 
+/* The keys capex.after takes under the policy set: "policy", then the
+ * rows of capex.after in use (param_table.h), e.g. "policy, ratio, max_decline",
+ * or "only policy". */
+static void after_keys(const pb_scenario *sc, char *buf, size_t len)
+{
+    snprintf(buf, len, "policy");
+    for (int i = 0; i < PB_N_PARAM_ROWS; i++)
+        if (row_in_block(&pb_param_rows[i], "capex.after") && pb_param_used(sc, pb_param_rows[i].when))
+            snprintf(buf + strlen(buf), len - strlen(buf), ", %s", strrchr(pb_param_rows[i].path, '.') + 1);
+    if (!strchr(buf, ',')) snprintf(buf, len, "only policy");
+}
+
 static void parse_after(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
-    char buf[96];
+    char buf[96], keys[160];
     pb_scenario *sc = c->sc;
     sc->after_loc = sr_loc(c, v);
     if (!sr_check_mapping(c, v, "a mapping {policy: ...} for capex.after")) return;
     yaml_node_t *pn = sr_map_get(c, v, "policy");
     const char *ps = sr_scalar(pn);
-    const char *want = NULL;
     if (!pn) { ERR(c, v, "found no 'policy' in capex.after; expected policy: none | growth | intensity | hold_capacity"); return; }
     if (ps && !strcmp(ps, "none")) sc->after = PB_AFTER_NONE;
-    else if (ps && !strcmp(ps, "growth")) { sc->after = PB_AFTER_GROWTH; want = "rate"; }
-    else if (ps && !strcmp(ps, "intensity")) { sc->after = PB_AFTER_INTENSITY; want = "ratio"; }
+    else if (ps && !strcmp(ps, "growth")) sc->after = PB_AFTER_GROWTH;
+    else if (ps && !strcmp(ps, "intensity")) sc->after = PB_AFTER_INTENSITY;
     else if (ps && !strcmp(ps, "hold_capacity")) sc->after = PB_AFTER_HOLD;
     else { ERR(c, pn, "found %s for capex.after.policy; expected none, growth, intensity or hold_capacity", sr_found(pn, buf, sizeof buf)); return; }
-    bool have_value = false;
+    after_keys(sc, keys, sizeof keys);
     for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
         yaml_node_t *kn = sr_node(c, p->key);
         const char *ks = sr_scalar(kn);
         if (!ks || sr_is_duplicate_key(c, v, p) || !strcmp(ks, "policy")) continue;
-        if (want && !strcmp(ks, want)) {
-            sr_parse_row(c, pb_param_row_find("capex.after", want), sr_node(c, p->value), kn);
-            have_value = true;
-        } else {
-            ERR(c, kn, "found key '%s' in capex.after with policy %s; expected %s%s%s", ks, ps,
-                want ? "policy and " : "only policy", want ? want : "", "");
-        }
+        const pb_param_row *r = pb_param_row_find("capex.after", ks);
+        if (r && pb_param_used(sc, r->when)) sr_parse_row(c, r, sr_node(c, p->value), kn);
+        else ERR(c, kn, "found key '%s' in capex.after with policy %s; expected %s", ks, ps, keys);
     }
-    if (want && !have_value) ERR(c, v, "found no '%s' in capex.after; expected %s with policy %s", want, want, ps);
+    /* The policy's own parameter (rate, ratio) is needed (PB_PF_NEEDED). */
+    for (int i = 0; i < PB_N_PARAM_ROWS; i++) {
+        const pb_param_row *r = &pb_param_rows[i];
+        const char *key = strrchr(r->path, '.') + 1;
+        if (row_in_block(r, "capex.after") && (r->flags & PB_PF_NEEDED) && pb_param_used(sc, r->when) && !sr_map_get(c, v, key))
+            ERR(c, v, "found no '%s' in capex.after; expected %s with policy %s", key, key, ps);
+    }
 }
 
 static void parse_discipline(ctx *c, yaml_node_t *v, yaml_node_t *k)

@@ -75,6 +75,7 @@ const char *pb_when_name(pb_when w);
     P(compute_share,    "capex.compute_share",           s_c,         0.6,  UNIT_OC, 0, ALWAYS)          /* s_c */      \
     P(after_rate,       "capex.after.rate",              after_value, NAN,  GC,      PB_PF_NEEDED, AFTER_GROWTH)    /* g_c */ \
     P(after_ratio,      "capex.after.ratio",             after_value, NAN,  POS,     PB_PF_NEEDED, AFTER_INTENSITY) /* kappa_a */ \
+    P(after_max_decline, "capex.after.max_decline",      max_decline, 1.0,  UNIT_CC, 0, AFTER_INTENSITY) /* lambda */   \
     P(coverage,         "capex.discipline.coverage",     coverage,    0.0,  NONNEG,  PB_PF_REQUIRED, DISCIPLINE) /* c* */ \
     P(cut,              "capex.discipline.cut",          cut,         0.0,  UNIT_CC, PB_PF_REQUIRED, DISCIPLINE) /* d */  \
     P(physical_life,    "gpu.physical_life",             L_p,         7,    POS,     0, ALWAYS)          /* L_p */      \

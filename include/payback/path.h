@@ -75,6 +75,7 @@ typedef struct {
     double s_c;                         /* compute share */
     pb_after_policy after;
     double after_value;                 /* g_c or kappa_a */
+    double max_decline;                 /* lambda: intensity's largest yearly fall of the base (1: none) */
     bool discipline;
     double coverage, cut;               /* c*, d */
     double L_p, L_a, L_f;               /* lives, years */
