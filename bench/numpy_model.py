@@ -33,9 +33,11 @@ SERIES = (["capex", "compute_capex", "revenue", "organic_revenue"]
           + ["depreciation_accounting", "depreciation_economic", "writeoffs", "book_value",
              "economic_value", "opex", "cash_flow", "cumulative_cash_flow", "capacity",
              "obsolescence_gap"])
-METRICS = (["npv", "irr", "peak_burn", "understated_depreciation", "payback_year"]
+METRICS = (["npv", "irr", "peak_burn", "understated_depreciation", "levelised_required_full_cost",
+            "understated_depreciation_window", "peak_understated_depreciation", "payback_year",
+            "discounted_payback_year"]
            + ["catchup_year_" + m for m in METHODS])
-YEAR_METRICS = {"payback_year"} | {"catchup_year_" + m for m in METHODS}
+YEAR_METRICS = {"payback_year", "discounted_payback_year"} | {"catchup_year_" + m for m in METHODS}
 
 
 # --------------------------------------------------------------------------
@@ -78,6 +80,9 @@ def load(path):
         "dep": g("required", "full_cost", "depreciation", default="economic"),
         "correlations": d.get("correlations") or [],
         "target_years": g("output", "target_years", default=[end]),
+        # model.md §7 [v2]: default the first three years of the horizon
+        "window": (g("output", "depreciation_window", "from", default=start),
+                   g("output", "depreciation_window", "through", default=min(start + 2, end))),
     }
     return sc
 
@@ -229,6 +234,7 @@ class Params:
             return round_year(v) if year else v
 
         self.P, self.H, self.start = P, H, sc["start"]
+        self.window = sc["window"]
         self.r = par(sc["r"], "finance.discount_rate")
         self.s_i = par(sc["s_i"], "finance.infra_share")
         self.committed = [par(v, "capex.committed.%d" % (sc["start"] + t)) for t, v in enumerate(sc["committed"])]
@@ -346,6 +352,7 @@ def simulate(p):
     base_prev = np.zeros(P); q_ret_prev = np.zeros(P); Ro_prev = np.zeros(P); Rfc_prev = np.zeros(P)
     V_prev = np.zeros(P); B_prev = np.zeros(P); F_prev = np.zeros(P); I = np.zeros(P)
     cum = np.zeros(P); min_cum = np.full(P, np.inf); npv = np.zeros(P); disc = np.ones(P)
+    dpb = np.full(P, np.inf); pv_cost = np.zeros(P); annuity = np.zeros(P)
     net = np.zeros((P, H + 1))
     for t in range(H):
         year = p.start + t
@@ -420,6 +427,11 @@ def simulate(p):
         cum = cum + CF
         min_cum = np.minimum(min_cum, cum)
         npv += (p.s_i * Ro - O) * disc / (1 + r) - C * disc
+        # model.md §7 [v2]: the NPV so far is the cumulative discounted cash flow
+        dpb = np.where(np.isinf(dpb) & (npv >= 0), float(year), dpb)
+        # model.md §6 item 5 [v2]: the levelised bar's present values
+        pv_cost += C * disc + O * disc / (1 + r)
+        annuity += disc / (1 + r)
         net[:, t] -= C
         net[:, t + 1] = p.s_i * Ro - O
         for k, val in (("capex", C), ("compute_capex", Cc), ("revenue", R), ("organic_revenue", Ro),
@@ -434,8 +446,14 @@ def simulate(p):
         V_prev, B_prev, F_prev = V, Bt, Ft
         disc = disc / (1 + r)
     V_end = S["economic_value"][:, H - 1]
+    U = S["obsolescence_gap"]
+    w0, w1 = p.window[0] - p.start, p.window[1] - p.start
     M = {"npv": npv + V_end * disc, "peak_burn": np.maximum(0, -min_cum),
-         "understated_depreciation": S["obsolescence_gap"][:, H - 1]}
+         "understated_depreciation": U[:, H - 1],
+         "levelised_required_full_cost": (pv_cost - V_end * disc) / (p.s_i * annuity),
+         "understated_depreciation_window": U[:, w1] - (U[:, w0 - 1] if w0 > 0 else 0.0),
+         "peak_understated_depreciation": np.maximum(0, U.max(axis=1)),
+         "discounted_payback_year": dpb}
     net[:, H] += V_end
     M["irr"], M["irr_kind"] = irr(net)
     paid = S["cumulative_cash_flow"] >= 0
@@ -528,7 +546,8 @@ def monte_carlo(sc, n, seed, chunk=10000, levels=(0.01, 0.05, 0.10, 0.25, 0.50, 
         kinds[done:done + P] = M["irr_kind"]
         done += P
     ok = np.isfinite(vals).all(axis=(1, 2))
-    for k in ("npv", "peak_burn", "understated_depreciation"):
+    for k in ("npv", "peak_burn", "understated_depreciation", "levelised_required_full_cost",
+              "understated_depreciation_window", "peak_understated_depreciation"):
         ok &= np.isfinite(mets[:, METRICS.index(k)])
     v = vals[ok]
     m = v.shape[0]

@@ -31,6 +31,8 @@ static inline __attribute__((always_inline)) void fill(const pb_scenario *sc, pb
     in->process = sc->process;
     in->regime = sc->has_regime;
     in->depreciation = sc->full_cost_depreciation;
+    in->window_from = sc->window_from;
+    in->window_through = sc->window_through;
     /* A parameter the scenario's settings do not use leaves its member 0;
      * rows that exclude each other (growth and logistic persistence) share
      * one member, so every member is cleared before any is set. */

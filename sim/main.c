@@ -110,6 +110,8 @@ static void fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed)
     info->ranks = pb_par_size();
     info->n_target_years = sc->n_target_years;
     memcpy(info->target_years, sc->target_years, sizeof info->target_years);
+    info->window[0] = sc->window_from;
+    info->window[1] = sc->window_through;
     iso_now(info->created, sizeof info->created);
     pb_par_bcast(info->created, sizeof info->created); /* the same on every rank */
     snprintf(info->version, sizeof info->version, "%s", PB_VERSION);

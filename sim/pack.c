@@ -137,7 +137,7 @@ static bool get_store(rbuf *r, store *st)
     return !r->bad;
 }
 
-static const char pack_magic[8] = "PBACC03";
+static const char pack_magic[8] = "PBACC04"; /* 04: the v2 metrics */
 
 pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len)
 {

@@ -92,6 +92,8 @@ typedef struct {
     double I_jpm;                        /* capex so far inside JPMorgan's window */
     double cum, min_cum;                 /* S_t and its minimum */
     double npv, disc;                    /* NPV so far; disc = (1+r)^-t */
+    double pv_cost, annuity;             /* for the levelised bar: PV of C and O; sum of (1+r)^-(t+1) */
+    double discounted_payback;           /* first year with the NPV so far >= 0, or +inf */
     uint64_t bought;                     /* generations bought so far, one bit each (PB_MAX_GENERATIONS <= 64) */
 } carry;
 
@@ -120,6 +122,7 @@ static void path_setup(const pb_path_in *in, path_consts *k, carry *c)
     c->x = in->g_init - in->g_bar;                                 /* x_{-1} */
     c->min_cum = INFINITY;
     c->disc = 1;
+    c->discounted_payback = INFINITY;
 }
 
 /* ------------------------------------------------------------------ */
@@ -271,6 +274,10 @@ static inline void step_cash(const pb_path_in *in, carry *c, int t, double *net,
     c->cum += y->CF;
     if (c->cum < c->min_cum) c->min_cum = c->cum;
     c->npv += (in->s_i * y->R_o - y->O) * c->disc / (1 + in->r) - y->C * c->disc;
+    /* The NPV so far is the cumulative discounted cash flow (model.md §7). */
+    if (c->npv >= 0 && isinf(c->discounted_payback)) c->discounted_payback = in->start + t;
+    c->pv_cost += y->C * c->disc + y->O * c->disc / (1 + in->r);
+    c->annuity += c->disc / (1 + in->r);
     net[t] = (t > 0 ? net[t] : 0) - y->C;
     net[t + 1] = in->s_i * y->R_o - y->O;
 }
@@ -315,10 +322,11 @@ static inline void end_year(const pb_path_in *in, carry *c, double *S, int t, co
 /* Metrics and the path                                                 */
 
 /* NaN or +-Inf in a series or a value metric (model.md §9).  Of the value
- * metrics only the NPV needs its own test: peak burn is max(0, -min S_t) and
- * U at the horizon is U_{H-1}, both made of series values (a NaN in S_t
- * never reaches the minimum, +-Inf there is in the series), while the NPV's
- * sum can overflow where every term is finite.  Integer tests on the bit
+ * metrics only the NPV, the levelised bar and U over the window need their
+ * own tests: peak burn is max(0, -min S_t), U at the horizon is U_{H-1} and
+ * its peak max(0, max U_t), all made of series values (a NaN never reaches
+ * a minimum or maximum, +-Inf there is in the series), while a sum or a
+ * difference can overflow where every term is finite.  Integer tests on the bit
  * patterns, so that the loop vectorises. */
 static bool any_nonfinite(const double *S, size_t n, const double *metric)
 {
@@ -329,7 +337,8 @@ static bool any_nonfinite(const double *S, size_t n, const double *metric)
         memcpy(&b, &S[i], sizeof b);
         acc |= (b & expmask) + (1ULL << 52); /* carries into bit 63 only when every exponent bit is set */
     }
-    return (acc >> 63) || !isfinite(metric[PB_M_NPV]);
+    return (acc >> 63) || !isfinite(metric[PB_M_NPV]) || !isfinite(metric[PB_M_LEVELISED]) ||
+           !isfinite(metric[PB_M_UNDERSTATED_WINDOW]);
 }
 
 /* Metrics (model.md §7). */
@@ -344,6 +353,19 @@ static void path_metrics(const pb_path_in *in, pb_path_ws *ws, const carry *c, p
     out->irr_kind = irr_solve(ws->net, H + 1, &ws->irr, &out->metric[PB_M_IRR]);
     out->metric[PB_M_PEAK_BURN] = fmax(0, -c->min_cum);
     out->metric[PB_M_UNDERSTATED] = SER(PB_S_OBSOLESCENCE_GAP, H - 1);
+    /* Levelised full cost (model.md §6 item 5): the constant R^o that makes
+     * the NPV zero, holding this path's C, O and V_{H-1}. */
+    out->metric[PB_M_LEVELISED] = (c->pv_cost - V_end * c->disc) / (in->s_i * c->annuity);
+    /* Understated depreciation over the window, U_{W1} - U_{W0-1} (U_{-1} =
+     * 0), and its peak over the horizon (model.md §7). */
+    /* (Clamped to the horizon: validation keeps the window inside it.) */
+    const int w0 = in->window_from - in->start < 0 ? 0 : in->window_from - in->start;
+    const int w1 = in->window_through - in->start > H - 1 ? H - 1 : in->window_through - in->start;
+    out->metric[PB_M_UNDERSTATED_WINDOW] = SER(PB_S_OBSOLESCENCE_GAP, w1) - (w0 > 0 ? SER(PB_S_OBSOLESCENCE_GAP, w0 - 1) : 0);
+    double peak = 0;
+    for (int t = 0; t < H; t++) peak = fmax(peak, SER(PB_S_OBSOLESCENCE_GAP, t));
+    out->metric[PB_M_PEAK_UNDERSTATED] = peak;
+    out->metric[PB_M_DISCOUNTED_PAYBACK] = c->discounted_payback;
     out->metric[PB_M_PAYBACK_YEAR] = INFINITY;
     for (int t = 0; t < H; t++)
         if (SER(PB_S_CUM_CASH_FLOW, t) >= 0) { out->metric[PB_M_PAYBACK_YEAR] = in->start + t; break; }

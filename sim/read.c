@@ -72,6 +72,20 @@ static pb_status read_root(hid_t file, const char *path, pb_run_info *info)
         if (sp >= 0) H5Sclose(sp);
         H5Aclose(ta);
     }
+    /* The window of understated_depreciation_window: two years, in order
+     * (absent in files written before it: then 0, 0). */
+    int w[2];
+    hid_t wa = ok && H5Aexists(file, "depreciation_window") > 0 ? H5Aopen(file, "depreciation_window", H5P_DEFAULT)
+                                                              : H5I_INVALID_HID;
+    if (wa >= 0) {
+        hid_t sp = H5Aget_space(wa);
+        if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == 2 && H5Aread(wa, H5T_NATIVE_INT, w) >= 0 && w[0] <= w[1]) {
+            info->window[0] = w[0];
+            info->window[1] = w[1];
+        }
+        if (sp >= 0) H5Sclose(sp);
+        H5Aclose(wa);
+    }
     if (!ok || info->n_target_years == 0)
         return pb_raise(PB_EINPUT, NULL, "'%s' lacks the root attributes of a payback result", path);
     return PB_OK;

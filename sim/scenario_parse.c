@@ -485,8 +485,31 @@ static void parse_quantiles(ctx *c, yaml_node_t *v, yaml_node_t *k)
         }
     }
 }
+static void parse_window_from(ctx *c, yaml_node_t *v, yaml_node_t *k)
+{
+    (void)k;
+    long long y;
+    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->window_from = (int)y;
+}
+static void parse_window_through(ctx *c, yaml_node_t *v, yaml_node_t *k)
+{
+    (void)k;
+    long long y;
+    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->window_through = (int)y;
+}
+static const keydef window_keys[] = {
+    {"from", parse_window_from, true}, {"through", parse_window_through, true}, {0}};
+/* output.depreciation_window: {from, through}, years of the horizon (model.md §7). */
+static void parse_window(ctx *c, yaml_node_t *v, yaml_node_t *k)
+{
+    (void)k;
+    c->sc->window_loc = sr_loc(c, v);
+    parse_map(c, v, window_keys, "output.depreciation_window");
+}
+
 static const keydef output_keys[] = {
-    {"target_years", parse_target_years, false}, {"quantiles", parse_quantiles, false}, {0}};
+    {"target_years", parse_target_years, false}, {"quantiles", parse_quantiles, false},
+    {"depreciation_window", parse_window, false}, {0}};
 static void parse_output(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; parse_map(c, v, output_keys, "output"); }
 
 static const keydef root_keys[] = {

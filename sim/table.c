@@ -74,6 +74,11 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
     pb_wilson(s->n - pay->never, s->n, &lo, &hi);
     snprintf(tail, sizeof tail, "   P(by %d) %.3f [%.3f, %.3f]", s->start + H - 1, by_end, lo, hi);
     row3(f, "payback year", pay->q, i10, i50, i90, true, tail);
+    const pb_metric_stats *dpay = &s->metric[PB_M_DISCOUNTED_PAYBACK];
+    by_end = s->n ? (double)(s->n - dpay->never) / (double)s->n : NAN;
+    pb_wilson(s->n - dpay->never, s->n, &lo, &hi);
+    snprintf(tail, sizeof tail, "   P(by %d) %.3f [%.3f, %.3f]", s->start + H - 1, by_end, lo, hi);
+    row3(f, "discounted payback year", dpay->q, i10, i50, i90, true, tail);
     for (int m = 0; m < PB_N_METHODS; m++) {
         char label[64];
         snprintf(label, sizeof label, "catch-up year, %s", pb_method_names[m]);
@@ -83,6 +88,12 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
     fmt(b, sizeof b, (double)(s->start + H - 1), true);
     snprintf(tail, sizeof tail, "   (U at the end of %s)", b);
     row3(f, "understated depreciation", s->metric[PB_M_UNDERSTATED].q, i10, i50, i90, false, tail);
+    char label[64];
+    if (info->window[0] > 0) snprintf(label, sizeof label, "understated over %d-%d", info->window[0], info->window[1]);
+    else snprintf(label, sizeof label, "understated over the window");
+    row3(f, label, s->metric[PB_M_UNDERSTATED_WINDOW].q, i10, i50, i90, false, NULL);
+    row3(f, "peak understated dep.", s->metric[PB_M_PEAK_UNDERSTATED].q, i10, i50, i90, false, NULL);
+    row3(f, "levelised full-cost bar", s->metric[PB_M_LEVELISED].q, i10, i50, i90, false, "   (B$/yr: the constant R^o for NPV 0)");
     if (s->nonfinite > 0)
         fprintf(f, "\nnon-finite paths: %lld (excluded from every statistic)\n", (long long)s->nonfinite);
     if (s->coarse_series + s->coarse_metrics > 0)

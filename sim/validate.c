@@ -225,6 +225,21 @@ static void check_target_years(ctx *c)
     }
 }
 
+/* output.depreciation_window: years of the horizon, from <= through; by
+ * default the first three years (all of a shorter horizon). */
+static void check_window(pb_scenario *sc)
+{
+    if (sc->window_from == 0 && sc->window_through == 0) {
+        sc->window_from = sc->start;
+        sc->window_through = sc->start + 2 < sc->end ? sc->start + 2 : sc->end;
+        return;
+    }
+    if (sc->window_from == 0 || sc->window_through == 0) return; /* a missing key: reported by the parser */
+    if (sc->window_from < sc->start || sc->window_through > sc->end || sc->window_from > sc->window_through)
+        pb_raise(PB_EINPUT, &sc->window_loc, "found output.depreciation_window %d-%d; expected years from <= through "
+                 "in the horizon %d-%d", sc->window_from, sc->window_through, sc->start, sc->end);
+}
+
 /* The member index of one end of a correlation (a new member on its first
  * appearance), or -1 after an error: an unknown or per-year parameter. */
 static int corr_member(const pb_correlation *cr, const char *name, const pb_param_ref *refs, int np,
@@ -292,5 +307,6 @@ void sr_validate(ctx *c, pb_loc years_loc)
     check_years(c, refs, np);
     check_generation_years(sc);
     check_target_years(c);
+    check_window(sc);
     check_correlations(sc, refs, np);
 }

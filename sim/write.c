@@ -308,7 +308,8 @@ static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info
               pb_h5_attr_str(file, "created", info->created) >= 0 &&
               pb_h5_attr_str(file, "units_money", "billion USD, nominal") >= 0 &&
               pb_h5_attr_num(file, "target_years", H5T_STD_I32LE, H5T_NATIVE_INT, (size_t)info->n_target_years,
-                             info->target_years) >= 0;
+                             info->target_years) >= 0 &&
+              pb_h5_attr_num(file, "depreciation_window", H5T_STD_I32LE, H5T_NATIVE_INT, 2, info->window) >= 0;
     /* The --set arguments, one line each (an empty string when there are none). */
     size_t olen = 1;
     for (int i = 0; i < info->n_overrides; i++) olen += strlen(info->overrides[i]) + 1;

@@ -31,6 +31,8 @@ static pb_path_in *canvas(int start, int H)
     in->kappa = 0.25; in->r_j = 0.10; in->mu = 1; in->jpm_from = start; in->jpm_through = start + H - 1;
     in->s_gpu = 0.5; in->gm = 0.5;
     in->depreciation = PB_DEP_ECONOMIC;
+    in->window_from = start;
+    in->window_through = start + 2 < start + H - 1 ? start + 2 : start + H - 1;
     return in;
 }
 
@@ -565,6 +567,43 @@ static void test_case14_jpmorgan_catchup(void **state)
     free(in);
 }
 
+/* model.md §11 case 13 [v2], on case 2's flows (one vintage, Cc_0 = 100,
+ * L_p 4, r 0.10): the levelised full cost is 100 / sum_t 1.1^-(t+1) =
+ * 100 / 3.169865 = 31.5471 (no opex, V_3 = 0); with R^o = 40 each year the
+ * cumulative discounted cash flow is -63.636, -30.579, -0.526, 26.795, so
+ * the discounted payback year is start + 3; U = 5, 10, 15, 0, so the
+ * understated depreciation over the first three years is 15, its peak 15. */
+static void test_case13_levelised_and_window(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 4);
+    pb_path_ws *ws = pb_path_ws_alloc(4);
+    in->n_committed = 1;
+    in->committed[0] = 100;
+    in->L_p = 4; in->L_a = 5;
+    in->g_init = in->g_bar = 0;
+    in->base = 100;
+    for (int t = 0; t < 4; t++) in->chi[t] = 0.6; /* R^o = 40 */
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    assert_close(out.metric[PB_M_LEVELISED], 100 / 3.169865446349292, 1e-9);
+    assert_close(out.metric[PB_M_LEVELISED], 31.5471, 5e-5);
+    assert_close(out.metric[PB_M_DISCOUNTED_PAYBACK], 2028, 0);
+    assert_close(out.metric[PB_M_UNDERSTATED_WINDOW], 15, 1e-9);
+    assert_close(out.metric[PB_M_PEAK_UNDERSTATED], 15, 1e-9);
+    /* A window of the last two years: U_3 - U_1 = 0 - 10. */
+    in->window_from = 2027;
+    in->window_through = 2028;
+    pb_path_simulate(in, ws, &out);
+    assert_close(out.metric[PB_M_UNDERSTATED_WINDOW], -10, 1e-9);
+    /* Revenue too low to pay back, discounted: never. */
+    for (int t = 0; t < 4; t++) in->chi[t] = 0.7; /* R^o = 30 */
+    pb_path_simulate(in, ws, &out);
+    assert_true(isinf(out.metric[PB_M_DISCOUNTED_PAYBACK]));
+    pb_path_ws_free(ws);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +621,7 @@ int main(void)
         cmocka_unit_test(test_nonfinite_npv),
         cmocka_unit_test(test_case11_intensity_floor),
         cmocka_unit_test(test_case14_jpmorgan_catchup),
+        cmocka_unit_test(test_case13_levelised_and_window),
         cmocka_unit_test(test_intervals),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);

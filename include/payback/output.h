@@ -28,6 +28,7 @@ typedef struct {
     int64_t paths_first, paths_end;
     int n_target_years;
     int target_years[PB_MAX_YEARS];
+    int window[2];          /* output.depreciation_window: from, through (0, 0 in files before it) */
     char created[32];       /* ISO 8601 UTC */
     char version[32], build[512];
 } pb_run_info;

@@ -49,7 +49,11 @@ typedef enum {
     PB_M_IRR,                /* annual rate; NaN unless exactly one root */
     PB_M_PEAK_BURN,          /* B$ */
     PB_M_UNDERSTATED,        /* U at the horizon, B$ */
-    PB_M_PAYBACK_YEAR,       /* first year with S_t >= 0 */
+    PB_M_LEVELISED,          /* the constant R^o that makes the NPV 0, B$/yr (model.md §6 item 5) */
+    PB_M_UNDERSTATED_WINDOW, /* U_{W1} - U_{W0-1}: understated depreciation over the window, B$ */
+    PB_M_PEAK_UNDERSTATED,   /* max(0, max_t U_t), B$ */
+    PB_M_PAYBACK_YEAR,       /* first year with S_t >= 0 (the year metrics start here) */
+    PB_M_DISCOUNTED_PAYBACK, /* first year whose discounted cumulative cash flow is >= 0 */
     PB_M_CATCHUP,            /* per method, PB_N_METHODS of them */
     PB_N_METRICS = PB_M_CATCHUP + PB_N_METHODS
 } pb_metric;
@@ -90,6 +94,7 @@ typedef struct {
     double p_bust, p_recover, bust_shift;
     double chi[PB_MAX_YEARS];           /* circular share chi_t */
     double kappa, r_j, mu, jpm_from, jpm_through, s_gpu, gm;
+    int window_from, window_through;    /* output.depreciation_window, calendar years in the horizon */
     pb_depreciation depreciation;       /* of the full_cost bar */
     double eps[PB_MAX_YEARS];           /* epsilon_t ~ N(0,1); 0 in deterministic mode */
     double u_regime[PB_MAX_YEARS];      /* U(0,1) draws of the regime chain (ignored without regime) */

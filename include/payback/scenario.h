@@ -85,6 +85,8 @@ typedef struct {
 
     int n_target_years;
     int target_years[PB_MAX_YEARS];
+    int window_from, window_through; /* output.depreciation_window (0: the default, the first three years) */
+    pb_loc window_loc;
     int n_quantiles;
     double quantiles[PB_MAX_QUANTILES];
 } pb_scenario;
