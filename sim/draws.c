@@ -31,6 +31,10 @@ static inline __attribute__((always_inline)) void fill(const pb_scenario *sc, pb
     in->process = sc->process;
     in->regime = sc->has_regime;
     in->depreciation = sc->full_cost_depreciation;
+    in->n_observed = sc->n_observed;
+    memcpy(in->observed, sc->observed, (size_t)sc->n_observed * sizeof sc->observed[0]);
+    in->has_forced = sc->has_forced;
+    if (sc->has_forced) memcpy(in->forced, sc->forced, (size_t)H);
     in->window_from = sc->window_from;
     in->window_through = sc->window_through;
     /* A parameter the scenario's settings do not use leaves its member 0;

@@ -128,11 +128,31 @@ static void path_setup(const pb_path_in *in, path_consts *k, carry *c)
 /* ------------------------------------------------------------------ */
 /* The steps of a year                                                  */
 
-/* Revenue (model.md §5): the regime chain (a boom turns bust with p_b, a
- * bust recovers with p_r), then the growth or logistic process. */
+/* An observed year (model.md §5): R_t is the data, the regime is boom, and
+ * the process state follows the data, so that the first simulated year
+ * continues from it. */
+static inline void observed_year(const pb_path_in *in, carry *c, int t, double year, year_vals *y)
+{
+    y->R = in->observed[t];
+    c->bust = false;
+    if (in->process == PB_PROCESS_GROWTH) c->x = log(y->R / c->R_prev) - in->g_bar;
+    else c->z = log(y->R * (1 + exp(-in->speed * (year - in->midpoint))) / in->market);
+}
+
+/* Revenue (model.md §5): observed, or the regime chain (a boom turns bust
+ * with p_b, a bust recovers with p_r; a forced year sets the state, and the
+ * chain runs on from it) and then the growth or logistic process. */
 static inline void step_revenue(const pb_path_in *in, carry *c, int t, double year, year_vals *y)
 {
-    if (in->regime) c->bust = pb_regime_step(c->bust, in->u_regime[t], in->p_bust, in->p_recover);
+    if (t < in->n_observed) {
+        observed_year(in, c, t, year, y);
+        y->R_o = (1 - in->chi[t]) * y->R;
+        return;
+    }
+    /* Without the chain (deterministic mode, or no regime) a year that is
+     * not forced is boom. */
+    c->bust = in->regime ? pb_regime_step(c->bust, in->u_regime[t], in->p_bust, in->p_recover) : false;
+    if (in->has_forced && in->forced[t]) c->bust = in->forced[t] == 2;
     const double shift = c->bust ? in->bust_shift : 0;
     if (in->process == PB_PROCESS_GROWTH) {
         c->x = in->phi * c->x + in->sigma * in->eps[t];

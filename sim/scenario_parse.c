@@ -368,14 +368,15 @@ static void parse_logistic(ctx *c, yaml_node_t *v, yaml_node_t *k)
     c->logistic_loc = sr_loc(c, k);
     parse_map(c, v, NULL, "revenue.logistic");
 }
+static const keydef regime_keys[] = {{"forced", sr_parse_forced, false}, {0}};
 static void parse_regime(ctx *c, yaml_node_t *v, yaml_node_t *k)
 {
     (void)k;
     c->sc->has_regime = true;
-    parse_map(c, v, NULL, "revenue.regime");
+    parse_map(c, v, regime_keys, "revenue.regime");
 }
 static const keydef revenue_keys[] = {
-    {"process", parse_process, false},
+    {"process", parse_process, false}, {"observed", sr_parse_observed, false},
     {"growth", parse_growth, false}, {"logistic", parse_logistic, false},
     {"regime", parse_regime, false},
     {0}};

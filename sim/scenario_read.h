@@ -38,6 +38,12 @@ typedef struct {
     pb_loc growth_loc, logistic_loc, revenue_loc, jpm_loc;
     bool has_growth_block, has_logistic_block;
     int committed_year[PB_MAX_YEARS];      /* the year keys of capex.committed, in file order */
+    int n_observed, observed_year[PB_MAX_YEARS];  /* revenue.observed, in file order (history.c) */
+    double observed_value[PB_MAX_YEARS];
+    pb_loc observed_loc[PB_MAX_YEARS], observed_block_loc;
+    int n_forced, forced_year[PB_MAX_YEARS];      /* revenue.regime.forced, in file order */
+    bool forced_bust[PB_MAX_YEARS];
+    pb_loc forced_loc[PB_MAX_YEARS];
     pb_loc committed_loc[PB_MAX_YEARS];    /* where each year key was written */
     pb_loc target_years_loc[PB_MAX_YEARS];
     int gen_index;                            /* generation being parsed */
@@ -85,6 +91,13 @@ bool sr_is_invalid(const pb_param *p);
 void sr_parse_root(ctx *c, yaml_node_t *root);
 /* Parameter row r of param_table.h from value node v (key node k). */
 void sr_parse_row(ctx *c, const pb_param_row *r, yaml_node_t *v, yaml_node_t *k);
+
+/* revenue.observed and revenue.regime.forced: year maps read into c
+ * (keydef functions), then checked and put into the scenario once the
+ * horizon is known (history.c, model.md §5). */
+void sr_parse_observed(ctx *c, yaml_node_t *v, yaml_node_t *k);
+void sr_parse_forced(ctx *c, yaml_node_t *v, yaml_node_t *k);
+void sr_check_history(ctx *c);
 
 /* Every range and cross-field rule (validate.c); years_loc: the years block. */
 void sr_validate(ctx *c, pb_loc years_loc);

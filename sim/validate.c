@@ -308,5 +308,6 @@ void sr_validate(ctx *c, pb_loc years_loc)
     check_generation_years(sc);
     check_target_years(c);
     check_window(sc);
+    sr_check_history(c);
     check_correlations(sc, refs, np);
 }

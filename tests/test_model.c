@@ -604,6 +604,53 @@ static void test_case13_levelised_and_window(void **state)
     free(in);
 }
 
+/* model.md §11 case 10 [v2]: observed history.  Growth, base 50, observed
+ * {2025: 80, 2026: 150}, g-bar 0.1, phi 0.5, sigma 0: x_2025 = ln(80/50) -
+ * 0.1 = 0.370004, x_2026 = ln(150/80) - 0.1 = 0.528609, g_2027 = 0.1 + 0.5
+ * x_2026 = 0.364304, R_2027 = 150 e^0.364304 = 215.927, R_2028 = 272.351.
+ * A bust forced in 2027 (b = -0.3) lowers R_2027 and every later year by
+ * e^-0.3, in deterministic mode too (the chain is off, the forced year is
+ * not); observed years are boom whatever the chain draws. */
+static void test_case10_observed_history(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2025, 4);
+    pb_path_ws *ws = pb_path_ws_alloc(4);
+    in->base = 50;
+    in->g_bar = 0.1;
+    in->g_init = 99; /* no effect: the state follows the observed years */
+    in->phi = 0.5;
+    in->n_observed = 2;
+    in->observed[0] = 80;
+    in->observed[1] = 150;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_REVENUE, 0, 4), 80, 0);
+    assert_close(SER(out, PB_S_REVENUE, 1, 4), 150, 0);
+    assert_close(SER(out, PB_S_REVENUE, 2, 4), 215.927, 5e-4);
+    assert_close(SER(out, PB_S_REVENUE, 2, 4), 150 * exp(0.1 + 0.5 * (log(150.0 / 80) - 0.1)), 1e-9);
+    assert_close(SER(out, PB_S_REVENUE, 3, 4), 272.351, 5e-4);
+    /* A bust forced in 2027. */
+    in->bust_shift = -0.3;
+    in->has_forced = true;
+    in->forced[2] = 2;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_REVENUE, 2, 4), 215.927 * exp(-0.3), 5e-4);
+    assert_close(SER(out, PB_S_REVENUE, 3, 4), 272.351 * exp(-0.3), 5e-4);
+    /* The chain runs (Monte Carlo) with p_bust 1: observed years stay boom,
+     * 2027 is forced bust, 2028 is drawn from the chain (bust stays bust
+     * with p_recover 0). */
+    in->regime = true;
+    in->p_bust = 1;
+    in->p_recover = 0;
+    for (int t = 0; t < 4; t++) in->u_regime[t] = 0.5;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_REVENUE, 0, 4), 80, 0);
+    assert_close(SER(out, PB_S_REVENUE, 3, 4), 272.351 * exp(-0.6), 5e-4);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -622,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_case11_intensity_floor),
         cmocka_unit_test(test_case14_jpmorgan_catchup),
         cmocka_unit_test(test_case13_levelised_and_window),
+        cmocka_unit_test(test_case10_observed_history),
         cmocka_unit_test(test_intervals),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);

@@ -90,8 +90,12 @@ typedef struct {
     double base, g_init, g_bar;         /* growth: R_{-1}, g_init, g-bar */
     double market, speed, midpoint;     /* logistic: M, k, y_mid */
     double phi, sigma;                  /* persistence and volatility of the active process */
-    bool regime;
+    bool regime;                        /* the chain runs (Monte Carlo with a regime block) */
     double p_bust, p_recover, bust_shift;
+    int n_observed;                     /* R_t is observed in years t < n_observed (model.md §5) */
+    double observed[PB_MAX_YEARS];      /* B$, t < n_observed */
+    bool has_forced;                    /* forced[] holds some year */
+    signed char forced[PB_MAX_YEARS];   /* 0 the chain's state, 1 forced boom, 2 forced bust (t < n_years) */
     double chi[PB_MAX_YEARS];           /* circular share chi_t */
     double kappa, r_j, mu, jpm_from, jpm_through, s_gpu, gm;
     int window_from, window_through;    /* output.depreciation_window, calendar years in the horizon */

@@ -71,6 +71,10 @@ typedef struct {
     pb_loc generations_loc;
     pb_process process;
     bool has_regime;             /* revenue.regime given */
+    int n_observed;              /* revenue.observed: R_t fixed in years start .. start + n_observed - 1 */
+    double observed[PB_MAX_YEARS]; /* B$, by t */
+    bool has_forced;             /* revenue.regime.forced given */
+    signed char forced[PB_MAX_YEARS]; /* by t: 0 the chain's state, 1 forced boom, 2 forced bust */
     pb_depreciation full_cost_depreciation;
 
     int n_correlations;
