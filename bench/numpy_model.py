@@ -69,6 +69,9 @@ def load(path):
         "logistic": {"market": 2000, "speed": 0.5, "midpoint": 2030, "persistence": 0.5,
                      "volatility": 0.1, **(g("revenue", "logistic") or {})},
         "regime": g("revenue", "regime"),
+        # model.md §5 [v2]: observed revenue and forced regime years, by year
+        "observed": {int(k): float(v) for k, v in (g("revenue", "observed") or {}).items()},
+        "forced": {int(k): v == "bust" for k, v in ((g("revenue", "regime") or {}).get("forced") or {}).items()},
         "chi": g("revenue", "circular_share", default=0.0),
         "kappa": g("required", "bain", "capex_ratio", default=0.25),
         "r_j": g("required", "jpmorgan", "return", default=0.10),
@@ -276,6 +279,9 @@ class Params:
             self.sigma = par(lg["volatility"], "revenue.logistic.volatility")
         reg = sc["regime"]
         self.regime = reg is not None and not det
+        self.observed = [sc["observed"][y] for y in sorted(sc["observed"])]
+        self.forced = {y - sc["start"]: b for y, b in sc["forced"].items()}
+        self.bust_shift = 0.0
         if reg is not None:
             self.p_bust = par(reg["p_bust"], "revenue.regime.p_bust")
             self.p_recover = par(reg["p_recover"], "revenue.regime.p_recover")
@@ -356,11 +362,26 @@ def simulate(p):
     net = np.zeros((P, H + 1))
     for t in range(H):
         year = p.start + t
-        if p.regime:
-            ut = p.u_regime[:, t]
-            bust = np.where(bust, ~(ut < p.p_recover), ut < p.p_bust)
-        shift = np.where(bust, p.bust_shift, 0.0) if p.regime else 0.0
-        if p.process == "growth":
+        if t < len(p.observed):
+            # An observed year: the data, boom, and the process state from the data.
+            R = np.full(P, p.observed[t])
+            bust = np.zeros(P, bool)
+            if p.process == "growth":
+                x = np.log(R / R_prev) - p.g_bar
+            else:
+                z = np.log(R * (1 + np.exp(-p.speed * (year - p.midpoint))) / p.market)
+        else:
+            if p.regime:
+                ut = p.u_regime[:, t]
+                bust = np.where(bust, ~(ut < p.p_recover), ut < p.p_bust)
+            else:
+                bust = np.zeros(P, bool)  # without the chain, a year that is not forced is boom
+            if t in p.forced:
+                bust = np.full(P, p.forced[t])
+            shift = np.where(bust, p.bust_shift, 0.0)
+        if t < len(p.observed):
+            pass
+        elif p.process == "growth":
             x = p.phi * x + p.sigma * p.eps[:, t]
             R = R_prev * np.exp(p.g_bar + x + shift)
         else:

@@ -45,7 +45,8 @@ void sr_parse_observed(ctx *c, yaml_node_t *v, yaml_node_t *k)
         c->observed_value[c->n_observed] = x;
         c->observed_year[c->n_observed++] = y;
     }
-    if (c->n_observed == 0) ERR(c, v, "found no observed year; expected year: B$ pairs in revenue.observed");
+    if (v->data.mapping.pairs.top == v->data.mapping.pairs.start)
+        ERR(c, v, "found no observed year; expected year: B$ pairs in revenue.observed");
 }
 
 void sr_parse_forced(ctx *c, yaml_node_t *v, yaml_node_t *k)
