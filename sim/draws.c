@@ -51,7 +51,7 @@ static inline __attribute__((always_inline)) void fill(const pb_scenario *sc, pb
     PB_PARAMETERS(SET_, SET_Y_)
     for (int t = 0; t < sc->n_committed; t++) in->committed[t] = value(fn, ctx, &sc->committed[t], -1, false);
     for (int g = 0; g < sc->n_generations; g++) {
-#define GEN_(field, member, dom, flags) in->member[g] = value(fn, ctx, &sc->gen[g].field, -1, ((flags) & PB_PF_YEAR) != 0);
+#define GEN_(field, member, dom, flags, def) in->member[g] = value(fn, ctx, &sc->gen[g].field, -1, ((flags) & PB_PF_YEAR) != 0);
         PB_GENERATION_PARAMETERS(GEN_)
     }
 #undef ZERO_

@@ -33,7 +33,8 @@ typedef struct {
 
 struct pb_path_ws {
     int n_years;
-    vintage *vin;              /* [n_years] */
+    vintage *vin;              /* [n_years]: vintage v (its first part, and its facilities) */
+    vintage *ramp;             /* [n_years]: its second part in a ramp year (model.md §4); else not in service */
     double *series;            /* [PB_N_SERIES * n_years] */
     double *net;               /* [n_years + 1], N_tau for the IRR */
     irr_ws irr;
@@ -42,7 +43,7 @@ struct pb_path_ws {
 pb_path_ws *pb_path_ws_alloc(int n_years)
 {
     pb_path_ws *ws = calloc(1, sizeof *ws);
-    if (ws && (ws->vin = calloc((size_t)n_years, sizeof *ws->vin)) &&
+    if (ws && (ws->vin = calloc((size_t)n_years, sizeof *ws->vin)) && (ws->ramp = calloc((size_t)n_years, sizeof *ws->ramp)) &&
         (ws->series = calloc((size_t)n_years * PB_N_SERIES, sizeof *ws->series)) &&
         (ws->net = calloc((size_t)n_years + 1, sizeof *ws->net)) && irr_ws_init(&ws->irr)) {
         ws->n_years = n_years;
@@ -60,6 +61,7 @@ void pb_path_ws_free(pb_path_ws *ws)
     free(ws->net);
     free(ws->series);
     free(ws->vin);
+    free(ws->ramp);
     free(ws);
 }
 
@@ -95,12 +97,15 @@ typedef struct {
     double pv_cost, annuity;             /* for the levelised bar: PV of C and O; sum of (1+r)^-(t+1) */
     double discounted_payback;           /* first year with the NPV so far >= 0, or +inf */
     uint64_t bought;                     /* generations bought so far, one bit each (PB_MAX_GENERATIONS <= 64) */
+    uint64_t was_frontier;               /* generations that have been the frontier, one bit each */
 } carry;
 
 /* One year's values. */
 typedef struct {
     double R, R_o;                       /* revenue, reported and organic */
     int f;                               /* frontier generation */
+    int f2;                              /* ramp year: the generation the rest buys, else -1 */
+    double s;                            /* ramp year: f's share of compute capex, else 1 */
     double base, C, Cc, Cf;              /* capex */
     double K, O, Da, W, V, B, F, q_retired, De, Ae, Aa; /* the fleet */
     double req[PB_N_METHODS];            /* the four bars */
@@ -176,8 +181,9 @@ static inline int frontier(const pb_path_in *in, const double *u, double year, i
 }
 
 /* The capex base after the committed window (model.md §3). */
-static inline double base_after_window(const pb_path_in *in, const carry *c, int f)
+static inline double base_after_window(const pb_path_in *in, const carry *c, const year_vals *y)
 {
+    const int f = y->f;
     switch (in->after) {
     case PB_AFTER_GROWTH: return c->base_prev * (1 + in->after_value);
     case PB_AFTER_INTENSITY: {
@@ -187,39 +193,109 @@ static inline double base_after_window(const pb_path_in *in, const carry *c, int
         const double x = in->after_value * c->R_prev, floor = (1 - in->max_decline) * c->base_prev;
         return x < floor ? floor : x;
     }
-    case PB_AFTER_HOLD: return in->gen_cost[f] * c->q_retired_prev / in->s_c;
+    case PB_AFTER_HOLD:
+        /* The cu retired last year at today's price; in a ramp year at the
+         * price of the mix. */
+        if (y->f2 >= 0) return c->q_retired_prev / (y->s / in->gen_cost[f] + (1 - y->s) / in->gen_cost[y->f2]) / in->s_c;
+        return in->gen_cost[f] * c->q_retired_prev / in->s_c;
     case PB_AFTER_NONE: break;
     }
     return 0;
 }
 
+/* A ramp year (model.md §4): f is the frontier for the first time and is
+ * released this year, with a ramp share s_f < 1.  The rest of the year's
+ * compute capex buys f': among generations released before this year whose
+ * opex passes the retirement test (opex_g <= u_f), the lowest u_g (ties:
+ * first listed).  Sets y->f2 (-1: no ramp) and y->s. */
+static inline void ramp_split(const pb_path_in *in, const path_consts *k, carry *c, double year, year_vals *y)
+{
+    const int f = y->f;
+    y->f2 = -1;
+    y->s = 1;
+    const bool first = !(c->was_frontier & (1ULL << f));
+    c->was_frontier |= 1ULL << f;
+    if (!first || in->gen_year[f] != year || !(in->gen_ramp[f] < 1)) return;
+    for (int g = 0; g < in->n_gen; g++)
+        if (in->gen_year[g] < year && in->gen_opex[g] <= k->u[f] && (y->f2 < 0 || k->u[g] < k->u[y->f2])) y->f2 = g;
+    if (y->f2 >= 0) y->s = in->gen_ramp[f];
+}
+
+/* A part of a vintage: share Cc of compute capex buying generation g. */
+static inline void new_part(const pb_path_in *in, vintage *p, int g, double Cc)
+{
+    p->Q = Cc / in->gen_cost[g];
+    p->gen = g;
+    p->Cc = p->B = Cc;
+    p->in_service = true;
+    p->dep_a = Cc / in->L_a;
+}
+
 /* Capex (model.md §3): the committed window, then the after-window rule;
- * discipline; the split into compute and facilities; the new vintage. */
-static inline void step_capex(const pb_path_in *in, const path_consts *k, const carry *c, int t, double year,
-                              vintage *nv, year_vals *y)
+ * discipline; the split into compute and facilities; the new vintage, in
+ * two parts in a ramp year. */
+static inline void step_capex(const pb_path_in *in, const path_consts *k, carry *c, int t, double year,
+                              vintage *nv, vintage *nv2, year_vals *y)
 {
     y->f = frontier(in, k->u, year, k->earliest);
-    y->base = t < in->n_committed ? in->committed[t] : base_after_window(in, c, y->f);
+    ramp_split(in, k, c, year, y);
+    y->base = t < in->n_committed ? in->committed[t] : base_after_window(in, c, y);
     const double cut = in->discipline && t >= 1 && c->R_o_prev < in->coverage * c->Rfc_prev ? 1 - in->cut : 1;
     y->C = y->base * in->X[t] * cut;
     y->Cc = in->s_c * y->C;
     y->Cf = (1 - in->s_c) * y->C;
-    nv->Q = y->Cc / in->gen_cost[y->f];
-    nv->gen = y->f;
-    nv->Cc = nv->B = y->Cc;
-    nv->Cf = nv->F = y->Cf;
-    nv->in_service = true;
-    nv->dep_a = y->Cc / in->L_a;
+    if (y->f2 < 0) {
+        new_part(in, nv, y->f, y->Cc);
+        nv2->in_service = false;
+    } else {
+        new_part(in, nv, y->f, y->s * y->Cc);
+        new_part(in, nv2, y->f2, (1 - y->s) * y->Cc);
+        c->bought |= 1ULL << y->f2;
+    }
+    nv->Cf = nv->F = y->Cf; /* facilities are not split */
     nv->dep_f = y->Cf / in->L_f;
+}
+
+/* What the fleet's parts add up to in a year. */
+typedef struct {
+    double K, O, Da, W, V, B, q_retired;
+} fleet_sum;
+
+/* One part of a vintage in service in year t, at age `age` (model.md §4):
+ * capacity, opex, accounting depreciation, retirement, values. */
+static inline void part_year(const pb_path_in *in, const path_consts *k, vintage *vn, int age, double u_f,
+                             const double *repl, fleet_sum *s)
+{
+    const double opex_v = in->gen_opex[vn->gen];
+    s->K += vn->Q;
+    s->O += vn->Q * opex_v;
+    double Dav = vn->dep_a;
+    if (vn->B - Dav < 1e-12 * vn->Cc) Dav = vn->B; /* as for facilities */
+    vn->B -= Dav;
+    s->Da += Dav;
+    /* Retire at the end of year t, not at its start: the part ran in year t,
+     * so year t carries its opex and its write-off. */
+    if (age >= in->L_p || opex_v > u_f) {
+        s->W += vn->B;
+        vn->B = 0;
+        vn->in_service = false;
+        s->q_retired += vn->Q;
+        return;
+    }
+    s->B += vn->B;
+    if (repl[vn->gen] > 0) s->V += vn->Q * k->wear[age] * repl[vn->gen];
 }
 
 /* The fleet (model.md §4): opex, depreciation, retirements, values.  Every
  * division is taken out of the vintage loop (per vintage at purchase, per
  * generation and per age here): the same operations on the same operands,
- * so the same results. */
-static inline void step_fleet(const pb_path_in *in, const path_consts *k, carry *c, int t, vintage *vin, year_vals *y)
+ * so the same results.  A vintage bought in a ramp year has a second part
+ * (ramp[v]), taken right after the first. */
+static inline void step_fleet(const pb_path_in *in, const path_consts *k, carry *c, int t, vintage *vin, vintage *ramp,
+                              year_vals *y)
 {
-    double K = 0, O = in->phi_f * (c->F_prev + y->Cf), Da = 0, W = 0, V = 0, B = 0, F = 0, q_retired = 0;
+    fleet_sum s = {0, in->phi_f * (c->F_prev + y->Cf), 0, 0, 0, 0, 0};
+    double F = 0;
     const double opex_f = in->gen_opex[y->f], cost_f = in->gen_cost[y->f], u_f = k->u[y->f];
     /* Replacement cost less the opex handicap, for the generations that
      * have been bought (a bit each in `bought`). */
@@ -238,37 +314,19 @@ static inline void step_fleet(const pb_path_in *in, const path_consts *k, carry 
         double Df = vn->dep_f;
         if (vn->F - Df < 1e-12 * vn->Cf) Df = vn->F;
         vn->F -= Df;
-        Da += Df;
+        s.Da += Df;
         F += vn->F;
-        if (!vn->in_service) continue;
-        const int age = t - v + 1;
-        const double opex_v = in->gen_opex[vn->gen];
-        K += vn->Q;
-        O += vn->Q * opex_v;
-        double Dav = vn->dep_a;
-        if (vn->B - Dav < 1e-12 * vn->Cc) Dav = vn->B; /* as for facilities */
-        vn->B -= Dav;
-        Da += Dav;
-        /* Retire at the end of year t, not at its start: the vintage ran in
-         * year t, so year t carries its opex and its write-off. */
-        if (age >= in->L_p || opex_v > u_f) {
-            W += vn->B;
-            vn->B = 0;
-            vn->in_service = false;
-            q_retired += vn->Q;
-            continue;
-        }
-        B += vn->B;
-        if (repl[vn->gen] > 0) V += vn->Q * k->wear[age] * repl[vn->gen];
+        if (vn->in_service) part_year(in, k, vn, t - v + 1, u_f, repl, &s);
+        if (ramp[v].in_service) part_year(in, k, &ramp[v], t - v + 1, u_f, repl, &s);
     }
-    y->K = K;
-    y->O = O;
-    y->Da = Da + W;
-    y->W = W;
-    y->B = B + F;
-    y->V = V + F;
+    y->K = s.K;
+    y->O = s.O;
+    y->Da = s.Da + s.W;
+    y->W = s.W;
+    y->B = s.B + F;
+    y->V = s.V + F;
     y->F = F;
-    y->q_retired = q_retired;
+    y->q_retired = s.q_retired;
     y->De = c->V_prev + y->C - y->V;
     y->Ae = c->V_prev + y->C;
     y->Aa = c->B_prev + y->C;
@@ -412,8 +470,8 @@ void pb_path_simulate(const pb_path_in *in, pb_path_ws *ws, pb_path_out *out)
         const double year = in->start + t;
         year_vals y;
         step_revenue(in, &c, t, year, &y);
-        step_capex(in, &k, &c, t, year, &ws->vin[t], &y);
-        step_fleet(in, &k, &c, t, ws->vin, &y);
+        step_capex(in, &k, &c, t, year, &ws->vin[t], &ws->ramp[t], &y);
+        step_fleet(in, &k, &c, t, ws->vin, ws->ramp, &y);
         step_bars(in, &c, year, &y);
         step_cash(in, &c, t, ws->net, &y);
         end_year(in, &c, ws->series, t, &y);

@@ -24,7 +24,7 @@ static const struct {
     int domain;
     unsigned flags;
 } gen_rows[PB_N_GEN_PARAMS] = {
-#define ROW_(field, in, dom, flags) {#field, offsetof(pb_generation, field), PB_DOM_##dom, flags},
+#define ROW_(field, in, dom, flags, def) {#field, offsetof(pb_generation, field), PB_DOM_##dom, flags},
     PB_GENERATION_PARAMETERS(ROW_)
 #undef ROW_
 };

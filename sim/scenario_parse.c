@@ -304,7 +304,7 @@ PB_GENERATION_PARAMETERS(GEN_FN_)
 #undef GEN_FN_
 static const keydef gen_keys[] = {
     {"name", parse_gen_name, true},
-#define GEN_KEY_(field, ...) {#field, parse_gen_##field, true},
+#define GEN_KEY_(field, member, dom, flags, def) {#field, parse_gen_##field, ((flags) & PB_PF_REQUIRED) != 0},
     PB_GENERATION_PARAMETERS(GEN_KEY_)
 #undef GEN_KEY_
     {0}};
@@ -329,7 +329,10 @@ static void parse_generations(ctx *c, yaml_node_t *v, yaml_node_t *k)
         pb_generation *g = &sc->gen[c->gen_index];
         memset(g, 0, sizeof *g);
         pb_loc none = {0};
-#define INVALID_(field, ...) sr_mark_invalid(&g->field, none); /* missing keys are reported by parse_map */
+/* Required keys start invalid (a missing one is reported by parse_map, and
+ * only once); optional ones at their defaults. */
+#define INVALID_(field, member, dom, flags, def) \
+        if ((flags) & PB_PF_REQUIRED) sr_mark_invalid(&g->field, none); else g->field = pb_param_fixed(def);
         PB_GENERATION_PARAMETERS(INVALID_)
 #undef INVALID_
         /* Read the name first so that messages about the other keys name it. */

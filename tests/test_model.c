@@ -26,6 +26,7 @@ static pb_path_in *canvas(int start, int H)
     in->L_p = 7; in->L_a = 6; in->L_f = 25;
     in->n_gen = 1;
     in->gen_year[0] = start - 3; in->gen_cost[0] = 1; in->gen_opex[0] = 0;
+    for (int g = 0; g < PB_MAX_GENERATIONS; g++) in->gen_ramp[g] = 1; /* no ramp unless a case sets one */
     in->process = PB_PROCESS_GROWTH;
     in->base = 1;
     in->kappa = 0.25; in->r_j = 0.10; in->mu = 1; in->jpm_from = start; in->jpm_through = start + H - 1;
@@ -651,6 +652,60 @@ static void test_case10_observed_history(void **state)
     free(in);
 }
 
+/* model.md §11 case 12 [v2]: a ramp.  P (2020; cost 1, opex 0.1), N (2026;
+ * cost 0.5, opex 0.05, ramp 0.3), r 0.1, L_p 5: u_P = 0.3 x 1 + 0.1 = 0.4,
+ * u_N = 0.3 x 0.5 + 0.05 = 0.2.  Cc_2026 = 100 buys 0.3 x 100 / 0.5 = 60 cu
+ * of N and 0.7 x 100 / 1 = 70 of P (P's opex 0.1 <= u_N: it passes the
+ * retirement test), 130 cu in two parts; Cc_2027 = 100 buys 200 cu of N
+ * (N is no longer new).  hold_capacity in the ramp year buys the retired
+ * cu at the mix's price: 50 cu / (0.3/0.5 + 0.7/1) = 38.4615 B$. */
+static void test_case12_ramp(void **state)
+{
+    (void)state;
+    pb_path_in *in = canvas(2026, 3);
+    pb_path_ws *ws = pb_path_ws_alloc(3);
+    in->n_gen = 2;
+    in->gen_year[0] = 2020; in->gen_cost[0] = 1; in->gen_opex[0] = 0.1;
+    in->gen_year[1] = 2026; in->gen_cost[1] = 0.5; in->gen_opex[1] = 0.05; in->gen_ramp[1] = 0.3;
+    in->r = 0.1;
+    in->L_p = 5;
+    in->n_committed = 2;
+    in->committed[0] = in->committed[1] = 100;
+    pb_path_out out;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_CAPACITY, 0, 3), 130, 1e-9);
+    assert_close(SER(out, PB_S_CAPACITY, 1, 3), 330, 1e-9);
+    /* Opex: 60 x 0.05 + 70 x 0.1 = 10 in 2026. */
+    assert_close(SER(out, PB_S_OPEX, 0, 3), 10, 1e-9);
+    /* Without the ramp, all 100 buys N: 200 cu. */
+    in->gen_ramp[1] = 1;
+    pb_path_simulate(in, ws, &out);
+    assert_close(SER(out, PB_S_CAPACITY, 0, 3), 200, 1e-9);
+    /* hold_capacity in a ramp year (the horizon starts one year earlier,
+     * so that 2026 follows a year whose retirements set the base): a P
+     * vintage of 50 cu bought in 2025 with L_p 1 retires at the end of 2025. */
+    pb_path_in *h = canvas(2025, 2);
+    memcpy(h, in, sizeof *h);
+    h->start = 2025;
+    h->n_years = 2;
+    h->gen_ramp[1] = 0.3;
+    h->L_p = 1;
+    h->n_committed = 1;
+    h->committed[0] = 50;
+    h->after = PB_AFTER_HOLD;
+    h->jpm_from = 2025;
+    h->jpm_through = 2026;
+    h->window_from = 2025;
+    h->window_through = 2026;
+    pb_path_ws *hws = pb_path_ws_alloc(2);
+    pb_path_simulate(h, hws, &out);
+    assert_close(SER(out, PB_S_CAPEX, 1, 2), 50 / (0.3 / 0.5 + 0.7 / 1), 1e-9);
+    pb_path_ws_free(hws);
+    free(h);
+    pb_path_ws_free(ws);
+    free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_case14_jpmorgan_catchup),
         cmocka_unit_test(test_case13_levelised_and_window),
         cmocka_unit_test(test_case10_observed_history),
+        cmocka_unit_test(test_case12_ramp),
         cmocka_unit_test(test_intervals),
     };
     return cmocka_run_group_tests_name("model", tests, NULL, NULL);

@@ -105,11 +105,13 @@ const char *pb_when_name(pb_when w);
     P(seq_gross_margin, "required.sequoia.gross_margin", gm,          0.5,  UNIT_CO, 0, ALWAYS)          /* gm */
 
 /* One GPU generation's parameters (gpu.generations[i].KEY, path
- * gpu.generations.NAME.KEY): G(field = key, in array of pb_path_in, domain, flags). */
-#define PB_GENERATION_PARAMETERS(G)                                                          \
-    G(year, gen_year, NONE, PB_PF_YEAR) /* year_g: first year of volume availability */    \
-    G(cost, gen_cost, POS, 0)           /* cost_g, B$ per cu */                            \
-    G(opex, gen_opex, NONNEG, 0)        /* opex_g, B$ per cu per year */
+ * gpu.generations.NAME.KEY): G(field = key, in array of pb_path_in, domain,
+ * flags, default); PB_PF_REQUIRED: every generation gives it. */
+#define PB_GENERATION_PARAMETERS(G)                                                                           \
+    G(year, gen_year, NONE, PB_PF_YEAR | PB_PF_REQUIRED, NAN) /* year_g: first year of volume availability */   \
+    G(cost, gen_cost, POS, PB_PF_REQUIRED, NAN)               /* cost_g, B$ per cu */                       \
+    G(opex, gen_opex, NONNEG, PB_PF_REQUIRED, NAN)            /* opex_g, B$ per cu per year */              \
+    G(ramp, gen_ramp, UNIT_OC, 0, 1)                          /* s_g: its share of its release year's buying (model.md §4) */
 /* clang-format on */
 
 /* One row of PB_PARAMETERS as data (scenario.h: pb_param_rows). */

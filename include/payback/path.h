@@ -85,6 +85,7 @@ typedef struct {
     double L_p, L_a, L_f;               /* lives, years */
     int n_gen;
     double gen_year[PB_MAX_GENERATIONS], gen_cost[PB_MAX_GENERATIONS], gen_opex[PB_MAX_GENERATIONS];
+    double gen_ramp[PB_MAX_GENERATIONS];     /* s_g in (0, 1], 1: no ramp (model.md §4) */
     double phi_f;                       /* facility opex rate */
     pb_process process;
     double base, g_init, g_bar;         /* growth: R_{-1}, g_init, g-bar */
