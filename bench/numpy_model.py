@@ -261,6 +261,9 @@ class Params:
         self.gyear = np.stack([par(g["year"], "gpu.generations.%s.year" % g["name"], year=True) for g in gens], 1)
         self.gcost = np.stack([par(g["cost"], "gpu.generations.%s.cost" % g["name"]) for g in gens], 1)
         self.gopex = np.stack([par(g["opex"], "gpu.generations.%s.opex" % g["name"]) for g in gens], 1)
+        # model.md §4 [v2]: a generation's ramp share (default 1: no ramp)
+        self.gramp = np.stack([np.broadcast_to(par(g.get("ramp", 1.0), "gpu.generations.%s.ramp" % g["name"]), (P,))
+                               for g in gens], 1)
         self.phi_f = par(sc["phi_f"], "opex.facility_rate")
         self.process = sc["process"]
         if self.process == "growth":
@@ -348,9 +351,12 @@ def simulate(p):
     wear = 1 - np.arange(H + 1)[None, :] / p.L_p[:, None]
     earliest = np.argmin(p.gyear, axis=1)          # ties: first listed
     S = {k: np.zeros((P, H)) for k in SERIES}
-    Q = np.zeros((P, H)); gen = np.zeros((P, H), int); Cc_v = np.zeros((P, H)); B = np.zeros((P, H))
-    Cf_v = np.zeros((P, H)); F = np.zeros((P, H)); dep_a = np.zeros((P, H)); dep_f = np.zeros((P, H))
-    alive = np.zeros((P, H), bool)
+    # Parts of vintages: column v is vintage v's first part (with the
+    # facilities), column H + v its second part in a ramp year (model.md §4).
+    Q = np.zeros((P, 2 * H)); gen = np.zeros((P, 2 * H), int); Cc_v = np.zeros((P, 2 * H)); B = np.zeros((P, 2 * H))
+    was_front = np.zeros((P, G), bool)
+    Cf_v = np.zeros((P, H)); F = np.zeros((P, H)); dep_a = np.zeros((P, 2 * H)); dep_f = np.zeros((P, H))
+    alive = np.zeros((P, 2 * H), bool)
     R_prev = p.base.copy() if p.process == "growth" else np.full(P, np.nan)
     x = p.g_init - p.g_bar if p.process == "growth" else None
     z = np.zeros(P)
@@ -392,6 +398,17 @@ def simulate(p):
         um = np.where(p.gyear <= year, u, np.inf)
         f = np.where(np.isfinite(um).any(axis=1), np.argmin(um, axis=1), earliest)
         cost_f, opex_f = p.gcost[rows, f], p.gopex[rows, f]
+        # A ramp year: f new as the frontier and released this year, with a
+        # share < 1; the rest buys the best older generation that passes the
+        # retirement test (opex <= u_f; ties: first listed).
+        first = ~was_front[rows, f]
+        was_front[rows, f] = True
+        um2 = np.where((p.gyear < year) & (p.gopex <= u[rows, f][:, None]), u, np.inf)
+        f2 = np.argmin(um2, axis=1)
+        sf = p.gramp[rows, f]
+        has2 = first & (p.gyear[rows, f] == year) & (sf < 1) & np.isfinite(um2).any(axis=1)
+        s = np.where(has2, sf, 1.0)
+        cost_f2 = p.gcost[rows, f2]
         if t < len(p.committed):
             base = p.committed[t]
         elif p.after == "growth":
@@ -399,7 +416,7 @@ def simulate(p):
         elif p.after == "intensity":
             base = np.maximum(p.after_value * R_prev, (1 - p.max_decline) * base_prev)
         elif p.after == "hold_capacity":
-            base = cost_f * q_ret_prev / p.s_c
+            base = np.where(has2, q_ret_prev / (s / cost_f + (1 - s) / cost_f2) / p.s_c, cost_f * q_ret_prev / p.s_c)
         else:
             base = np.zeros(P)
         cut = np.ones(P)
@@ -407,8 +424,12 @@ def simulate(p):
             cut = np.where(Ro_prev < p.coverage * Rfc_prev, 1 - p.cut, 1.0)
         C = base * p.X[:, t] * cut
         Cc, Cf = p.s_c * C, (1 - p.s_c) * C
-        Q[:, t] = Cc / cost_f; gen[:, t] = f; Cc_v[:, t] = Cc; B[:, t] = Cc; Cf_v[:, t] = Cf; F[:, t] = Cf
-        dep_a[:, t] = Cc / p.L_a; dep_f[:, t] = Cf / p.L_f; alive[:, t] = True
+        Cc1, Cc2 = np.where(has2, s * Cc, Cc), (1 - s) * Cc
+        Q[:, t] = Cc1 / cost_f; gen[:, t] = f; Cc_v[:, t] = Cc1; B[:, t] = Cc1; Cf_v[:, t] = Cf; F[:, t] = Cf
+        dep_a[:, t] = Cc1 / p.L_a; dep_f[:, t] = Cf / p.L_f; alive[:, t] = True
+        w = H + t
+        Q[:, w] = np.where(has2, Cc2 / cost_f2, 0.0); gen[:, w] = np.where(has2, f2, 0); Cc_v[:, w] = Cc2
+        B[:, w] = Cc2; dep_a[:, w] = Cc2 / p.L_a; alive[:, w] = has2
         K = np.zeros(P); O = p.phi_f * (F_prev + Cf); Da = np.zeros(P); W = np.zeros(P)
         V = np.zeros(P); Bt = np.zeros(P); Ft = np.zeros(P); q_ret = np.zeros(P)
         u_f = u[rows, f]
@@ -418,25 +439,26 @@ def simulate(p):
             F[:, v] -= Df
             Da += Df
             Ft += F[:, v]
-            a = alive[:, v]
             age = t - v + 1
-            opex_v = p.gopex[rows, gen[:, v]]
-            K += np.where(a, Q[:, v], 0.0)
-            O += np.where(a, Q[:, v] * opex_v, 0.0)
-            Dav = dep_a[:, v]
-            Dav = np.where(B[:, v] - Dav < 1e-12 * Cc_v[:, v], B[:, v], Dav)
-            Dav = np.where(a, Dav, 0.0)
-            B[:, v] -= Dav
-            Da += Dav
-            ret = a & ((age >= p.L_p) | (opex_v > u_f))
-            W += np.where(ret, B[:, v], 0.0)
-            B[:, v] = np.where(ret, 0.0, B[:, v])
-            q_ret += np.where(ret, Q[:, v], 0.0)
-            alive[:, v] = a & ~ret
-            stay = a & ~ret
-            Bt += np.where(stay, B[:, v], 0.0)
-            repl = cost_f - (opex_v - opex_f) / psi
-            V += np.where(stay & (repl > 0), Q[:, v] * wear[:, age] * repl, 0.0)
+            for col in (v, H + v):  # the vintage's parts
+                a = alive[:, col]
+                opex_v = p.gopex[rows, gen[:, col]]
+                K += np.where(a, Q[:, col], 0.0)
+                O += np.where(a, Q[:, col] * opex_v, 0.0)
+                Dav = dep_a[:, col]
+                Dav = np.where(B[:, col] - Dav < 1e-12 * Cc_v[:, col], B[:, col], Dav)
+                Dav = np.where(a, Dav, 0.0)
+                B[:, col] -= Dav
+                Da += Dav
+                ret = a & ((age >= p.L_p) | (opex_v > u_f))
+                W += np.where(ret, B[:, col], 0.0)
+                B[:, col] = np.where(ret, 0.0, B[:, col])
+                q_ret += np.where(ret, Q[:, col], 0.0)
+                alive[:, col] = a & ~ret
+                stay = a & ~ret
+                Bt += np.where(stay, B[:, col], 0.0)
+                repl = cost_f - (opex_v - opex_f) / psi
+                V += np.where(stay & (repl > 0), Q[:, col] * wear[:, age] * repl, 0.0)
         Da += W
         Bt += Ft
         V += Ft
