@@ -327,6 +327,9 @@ class Params:
                 self._assign(n, quantile(p, u[:, k]))
 
     def _assign(self, path, v):
+        if path.startswith("capex.committed."):
+            self.committed[int(path.rsplit(".", 1)[1]) - self.start] = v
+            return
         attr = {"finance.discount_rate": "r", "finance.infra_share": "s_i", "capex.compute_share": "s_c",
                 "gpu.physical_life": "L_p", "gpu.accounting_life": "L_a", "gpu.facility_life": "L_f",
                 "opex.facility_rate": "phi_f", "revenue.base": "base", "revenue.growth.initial": "g_init",

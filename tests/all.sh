@@ -90,7 +90,7 @@ vg() { # NAME ARGS...
 }
 mkdir -p tests/out
 tally < <(
-    vg "deterministic run of the baseline" run scenarios/baseline.yaml --deterministic -o tests/out/vg_baseline.h5 --set revenue.growth.initial=0.8
+    vg "deterministic run of the baseline" run scenarios/baseline.yaml --deterministic -o tests/out/vg_baseline.h5 --set revenue.growth.volatility=0.2
     vg "summary of a result" summary tests/out/vg_baseline.h5
     vg "Monte Carlo run on 2 threads with stored paths" run tests/data/corr.yaml -n 3000 -t 2 --store-paths 10 -o tests/out/vg_mc.h5 --quiet
     # validate exits 2 on bad files: valgrind's own exit code 1 is what we test.
