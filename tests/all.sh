@@ -63,6 +63,7 @@ tally < <(cmocka_suite build "")
 tally < <(exits bash tests/cli.sh build/payback tests/out/cli 2>&1)
 tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
+tally < <(exits "$PY" tests/cases.py build/payback tests/out/cases 2>&1)
 tally < <(exits bash tests/sections.sh 2>&1)
 tally < <(exits bash tests/oom.sh build/payback tests/out/oom)
 
