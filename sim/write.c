@@ -25,8 +25,12 @@ const char *pb_build_string(void) { return PB_BUILD; }
 /* The units, long_name and notes of variable d (v for item k), then its
  * dimension scales, scale[dim] for each of its dimensions (year, quantile
  * or path: a described variable has no PB_DIM_COLS). */
-static bool describe(hid_t d, const pb_var *v, int k, int rank, const pb_dim *dim, const hid_t *scale)
+static bool describe(hid_t d, const pb_var *v, int k, int rank, const pb_dim *dim, const hid_t *scale, const int *window)
 {
+    /* The window of understated_depreciation_window's datasets (interfaces.md §3). */
+    if (v->each == PB_EACH_METRIC && k == PB_M_UNDERSTATED_WINDOW && window &&
+        pb_h5_attr_num(d, "window", H5T_STD_I32LE, H5T_NATIVE_INT, 2, window) < 0)
+        return false;
     char ln[320];
     pb_var_long_name(v, k, ln, sizeof ln);
     if (pb_h5_attr_str(d, "units", pb_var_units(v, k)) < 0 || pb_h5_attr_str(d, "long_name", ln) < 0) return false;
@@ -75,6 +79,7 @@ typedef struct {
     hid_t scale[PB_DIM_COLS];  /* by pb_dim: this group's year and quantile scales */
     int H, Q;
     bool writer;
+    const int *window;         /* the depreciation window [from, through] */
 } stats_group;
 
 /* Writes one variable of a statistics group. */
@@ -89,16 +94,16 @@ static bool write_stat(const stats_group *w, const pb_var *v, int k, const pb_su
               (d = create(w->grp, name, pb_type_file(v->type), space, H5P_DEFAULT)) >= 0 &&
               (!w->writer ||
                H5Dwrite(d, pb_type_mem(v->type), H5S_ALL, H5S_ALL, H5P_DEFAULT, pb_var_cdata(v, s, k)) >= 0) &&
-              describe(d, v, k, rank, dim, w->scale);
+              describe(d, v, k, rank, dim, w->scale, w->window);
     if (d >= 0) H5Dclose(d);
     if (space >= 0) H5Sclose(space);
     return ok;
 }
 
 /* A group of statistics: its scales year and quantile, then its variables. */
-static pb_status write_stats(hid_t file, const char *tmp, const pb_group *g, const pb_summary *s)
+static pb_status write_stats(hid_t file, const char *tmp, const pb_group *g, const pb_summary *s, const int *window)
 {
-    stats_group w = {.H = s->n_years, .Q = s->n_quantiles, .writer = pb_par_rank() == 0};
+    stats_group w = {.H = s->n_years, .Q = s->n_quantiles, .writer = pb_par_rank() == 0, .window = window};
     w.scale[PB_DIM_YEAR] = w.scale[PB_DIM_QUANTILE] = w.scale[PB_DIM_PATH] = H5I_INVALID_HID;
     int years[PB_MAX_YEARS];
     for (int t = 0; t < s->n_years; t++) years[t] = s->start + t;
@@ -135,6 +140,7 @@ typedef struct {
     const pb_path_set *ps;      /* this rank's paths, or NULL */
     hsize_t mine, N;            /* this rank's paths, all paths */
     int H;
+    const int *window;          /* the depreciation window [from, through] */
 } paths_group;
 
 /* Selects in a file space of `total` rows the rows index - first of the
@@ -207,16 +213,16 @@ static bool paths_var(const paths_group *p, const pb_var *v, int k, char *name, 
               (d = create(p->grp, name, pb_type_file(v->type), p->fs[rank - 1], p->dcpl[rank - 1])) >= 0 &&
               H5Dwrite(d, pb_type_mem(v->type), ms, p->fs[rank - 1], p->dxpl,
                        p->mine ? pb_var_cdata(v, p->ps, k) : NULL) >= 0 &&
-              describe(d, v, k, rank, dim, p->scale);
+              describe(d, v, k, rank, dim, p->scale, p->window);
     if (d >= 0) H5Dclose(d);
     if (ms >= 0) H5Sclose(ms);
     return ok;
 }
 
-static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *pp, const pb_summary *s)
+static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *pp, const pb_summary *s, const int *window)
 {
     paths_group p = {.ps = pp->mine, .mine = pp->mine ? (hsize_t)pp->mine->n : 0, .N = (hsize_t)pp->total,
-                     .H = s->n_years, .dxpl = pb_par_dxpl()};
+                     .H = s->n_years, .dxpl = pb_par_dxpl(), .window = window};
     p.grp = p.fs[0] = p.fs[1] = p.dcpl[0] = p.dcpl[1] = H5I_INVALID_HID;
     p.scale[PB_DIM_YEAR] = p.scale[PB_DIM_QUANTILE] = p.scale[PB_DIM_PATH] = H5I_INVALID_HID;
     if (p.dxpl < 0) return pb_raise(PB_ENOMEM, NULL, "out of memory");
@@ -335,9 +341,9 @@ pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_su
     pb_h5_out out;
     pb_status st = pb_h5_out_begin(path, &out);
     if (st == PB_OK) st = write_root(out.file, out.tmp, info, state);
-    if (st == PB_OK) st = write_stats(out.file, out.tmp, &pb_schema_summary, s);
-    if (st == PB_OK) st = write_stats(out.file, out.tmp, &pb_schema_metrics, s);
-    if (st == PB_OK && paths && paths->total > 0) st = write_paths(out.file, out.tmp, paths, s);
+    if (st == PB_OK) st = write_stats(out.file, out.tmp, &pb_schema_summary, s, info->window);
+    if (st == PB_OK) st = write_stats(out.file, out.tmp, &pb_schema_metrics, s, info->window);
+    if (st == PB_OK && paths && paths->total > 0) st = write_paths(out.file, out.tmp, paths, s, info->window);
     if (st == PB_OK && state) st = write_state(out.file, out.tmp, state, s->n_years);
     return pb_h5_out_end(&out, st);
 }
