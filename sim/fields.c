@@ -41,8 +41,8 @@ const pb_field_info pb_metric_info[PB_N_METRICS] = {
     [PB_M_LEVELISED] = {"levelised_required_full_cost", "billion USD per year",
                         "levelised full-cost bar: the constant organic revenue that makes the NPV zero"},
     [PB_M_UNDERSTATED_WINDOW] = {"understated_depreciation_window", "billion USD",
-                                 "understated depreciation over output.depreciation_window (root attribute "
-                                 "depreciation_window), U_{W1} - U_{W0-1}"},
+                                 "understated depreciation over the window of attribute window "
+                                 "(output.depreciation_window), U_{W1} - U_{W0-1}"},
     [PB_M_PEAK_UNDERSTATED] = {"peak_understated_depreciation", "billion USD", "peak understated depreciation max(0, max U_t)"},
     [PB_M_PAYBACK_YEAR] = {"payback_year", "calendar year", "first year with cumulative cash flow >= 0 (+inf: never)"},
     [PB_M_DISCOUNTED_PAYBACK] = {"discounted_payback_year", "calendar year",
