@@ -40,7 +40,10 @@ void sr_parse_observed(ctx *c, yaml_node_t *v, yaml_node_t *k)
             ERR(c, vn, "found observed revenue %s; expected a number > 0 (B$)", sr_found(vn, buf, sizeof buf));
             continue;
         }
-        if (c->n_observed >= PB_MAX_YEARS) break; /* more years than a horizon: reported by the checks */
+        if (c->n_observed >= PB_MAX_YEARS) {
+            ERR(c, kn, "found more than %d observed years; expected at most one a year of the horizon", PB_MAX_YEARS);
+            break;
+        }
         c->observed_loc[c->n_observed] = sr_loc(c, kn);
         c->observed_value[c->n_observed] = x;
         c->observed_year[c->n_observed++] = y;
@@ -59,16 +62,21 @@ void sr_parse_forced(ctx *c, yaml_node_t *v, yaml_node_t *k)
         if (!sr_scalar(kn) || sr_is_duplicate_key(c, v, p)) continue;
         int y = year_key(c, kn, c->forced_year, c->n_forced, "revenue.regime.forced");
         if (!y) continue;
-        const char *s = sr_is_plain(vn) ? sr_scalar(vn) : NULL;
+        const char *s = sr_scalar(vn);
         if (!s || (strcmp(s, "bust") && strcmp(s, "boom"))) {
             ERR(c, vn, "found %s for the regime in %d; expected bust or boom", sr_found(vn, buf, sizeof buf), y);
             continue;
         }
-        if (c->n_forced >= PB_MAX_YEARS) break;
+        if (c->n_forced >= PB_MAX_YEARS) {
+            ERR(c, kn, "found more than %d forced years; expected at most one a year of the horizon", PB_MAX_YEARS);
+            break;
+        }
         c->forced_loc[c->n_forced] = sr_loc(c, kn);
         c->forced_bust[c->n_forced] = !strcmp(s, "bust");
         c->forced_year[c->n_forced++] = y;
     }
+    if (v->data.mapping.pairs.top == v->data.mapping.pairs.start)
+        ERR(c, v, "found no forced year; expected year: bust | boom pairs in revenue.regime.forced");
 }
 
 /* Observed years: consecutive from years.start, inside the horizon; they
