@@ -140,18 +140,14 @@ static void parse_description(ctx *c, yaml_node_t *v, yaml_node_t *k)
     c->sc->description = d;
 }
 
-static void parse_years_start(ctx *c, yaml_node_t *v, yaml_node_t *k)
+/* A calendar year into *out (unchanged after an error). */
+static void read_year(ctx *c, yaml_node_t *v, int *out)
 {
-    (void)k;
     long long y;
-    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->start = (int)y;
+    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) *out = (int)y;
 }
-static void parse_years_end(ctx *c, yaml_node_t *v, yaml_node_t *k)
-{
-    (void)k;
-    long long y;
-    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->end = (int)y;
-}
+static void parse_years_start(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; read_year(c, v, &c->sc->start); }
+static void parse_years_end(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; read_year(c, v, &c->sc->end); }
 static const keydef years_keys[] = {
     {"start", parse_years_start, true}, {"end", parse_years_end, true}, {0}};
 static void parse_years(ctx *c, yaml_node_t *v, yaml_node_t *k)
@@ -489,18 +485,8 @@ static void parse_quantiles(ctx *c, yaml_node_t *v, yaml_node_t *k)
         }
     }
 }
-static void parse_window_from(ctx *c, yaml_node_t *v, yaml_node_t *k)
-{
-    (void)k;
-    long long y;
-    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->window_from = (int)y;
-}
-static void parse_window_through(ctx *c, yaml_node_t *v, yaml_node_t *k)
-{
-    (void)k;
-    long long y;
-    if (sr_get_int(c, v, &y, 1, 9999, "a calendar year (an integer from 1 to 9999)")) c->sc->window_through = (int)y;
-}
+static void parse_window_from(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; read_year(c, v, &c->sc->window_from); }
+static void parse_window_through(ctx *c, yaml_node_t *v, yaml_node_t *k) { (void)k; read_year(c, v, &c->sc->window_through); }
 static const keydef window_keys[] = {
     {"from", parse_window_from, true}, {"through", parse_window_through, true}, {0}};
 /* output.depreciation_window: {from, through}, years of the horizon (model.md §7). */
