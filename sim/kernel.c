@@ -107,8 +107,9 @@ pb_status pb_kernel_run(const pb_sampler *s, const pb_partition *part, const pb_
             int64_t d;
 #pragma omp atomic capture
             d = done += t.end - t.first;
-            if (progress && tid == 0 && now() - last_report > (isatty(2) ? 0.5 : 5.0)) {
-                last_report = now();
+            const double t_now = progress && tid == 0 ? now() : 0;
+            if (progress && tid == 0 && t_now - last_report > (isatty(2) ? 0.5 : 5.0)) {
+                last_report = t_now;
                 progress_line(d, o->progress_total, t0, false);
             }
         }
