@@ -24,7 +24,8 @@ static const char *const variants[][4] = {
     {NULL},
     {"capex.after={policy: growth, rate: 0.05}", "capex.discipline={coverage: 0.5, cut: 0.3}", NULL},
     {"capex.after={policy: intensity, ratio: 0.25}", "revenue.regime={p_bust: 0.1, p_recover: 0.3, bust_shift: -0.2}", NULL},
-    {NULL}, /* replaced by a logistic text in load_variant */
+    /* The logistic process: the whole revenue block replaced (no base). */
+    {"capex.after={policy: hold_capacity}", "revenue={process: logistic, logistic: {market: 900}}", NULL},
 };
 
 static pb_scenario *load_variant(int v)
@@ -33,18 +34,7 @@ static pb_scenario *load_variant(int v)
     int n = 0;
     for (; variants[v][n]; n++) args[n] = (char *)variants[v][n];
     pb_status st;
-    pb_scenario *sc = NULL;
-    if (v == 3) {
-        /* The logistic process needs the text without revenue.base. */
-        const char *text = "name: t\n"
-                           "years: {start: 2025, end: 2030}\n"
-                           "capex: {committed: {2025: 100, 2026: 120}, after: {policy: hold_capacity}}\n"
-                           "gpu: {generations: [{name: A, year: 2024, cost: 1, opex: 0.1}]}\n"
-                           "revenue: {process: logistic, logistic: {market: 900}}\n";
-        sc = pb_scenario_load_text("variant3", text, strlen(text), NULL, 0, &st);
-    } else {
-        sc = pb_scenario_load_text("variant", base_text, strlen(base_text), args, n, &st);
-    }
+    pb_scenario *sc = pb_scenario_load_text("variant", base_text, strlen(base_text), args, n, &st);
     assert_non_null(sc);
     assert_int_equal(st, PB_OK);
     return sc;
