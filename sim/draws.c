@@ -9,6 +9,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "payback/rng.h"
+#include "sampler.h"
 
 static inline __attribute__((always_inline)) double value(pb_value_fn fn, void *ctx, const pb_param *p, int t, bool year_valued)
 {
@@ -82,52 +83,6 @@ void pb_path_in_central(const pb_scenario *sc, pb_path_in *in)
 /* Monte Carlo draws                                                    */
 
 
-#define MAX_SLOTS (PB_MAX_PARAMS + 2 * PB_MAX_YEARS)
-#define MAX_STREAMS (MAX_SLOTS + 2 * PB_MAX_CORRELATIONS + 2 * PB_MAX_YEARS)
-#define MAX_CALLS (PB_MAX_PARAMS + 4 * PB_MAX_YEARS)
-
-/* One value a path needs: a parameter (per path), or a parameter in one
- * year (per year). */
-typedef struct {
-    const pb_param *p;
-    uint32_t stream;
-    int year;       /* calendar year of a per-year draw, 0 for per path */
-    int corr;       /* index in the correlated group, or -1 */
-} slot;
-
-/* One draw of a path from the start of one stream.  The list of steps is
- * the one place that says which streams a path starts and what each
- * draws; pb_draw_path computes every step's first Philox block in one
- * batch, then takes the steps in order. */
-typedef enum {
-    STEP_PARAM,   /* vals[index]: the law of slot `index`, sampled */
-    STEP_COPULA,  /* z[index]: the standard normal of correlated member `index` */
-    STEP_SHOCK,   /* eps[index]: the revenue shock of year index */
-    STEP_REGIME   /* u_regime[index]: the regime chain's uniform of year index */
-} step_kind;
-
-typedef struct {
-    step_kind kind;
-    int index;
-    uint32_t stream;
-    int year;       /* calendar year of the stream, 0 for per path */
-} draw_step;
-
-struct pb_sampler {
-    const pb_scenario *sc;
-    int n_slots;
-    slot slots[MAX_SLOTS];
-    int n_calls;               /* pb_path_in_fill's calls, in order, */
-    int call_slot[MAX_CALLS];  /* ... and the slot each one reads */
-    int n_corr;                /* correlated per-path parameters */
-    int corr_slot[2 * PB_MAX_CORRELATIONS];
-    const double *L;           /* the scenario's Cholesky factor, lower, [n_corr * n_corr] */
-    uint32_t shock_stream, regime_stream;
-    bool draw_shocks;          /* false when the volatility is fixed at 0 */
-    int n_steps;               /* the draws of a path, one stream each: */
-    draw_step step[MAX_STREAMS];
-};
-
 /* Records pb_path_in_fill's calls: which parameter, which year. */
 typedef struct {
     pb_sampler *s;
@@ -147,12 +102,13 @@ static double record_call(void *ctx, const pb_param *p, int t)
     if (k == s->n_slots) {
         if (k >= MAX_SLOTS) { rc->overflow = true; return 0; }
         const char *path = NULL;
+        int ref = -1;
         for (int i = 0; i < rc->n_refs && !path; i++)
-            if (rc->refs[i].param == p) path = rc->refs[i].path;
+            if (rc->refs[i].param == p) path = rc->refs[(ref = i)].path;
         /* Without a path there is no stream of its own: refuse, rather than
          * let two parameters share one and draw the same numbers. */
         if (!path) { rc->unregistered = p; return 0; }
-        s->slots[k] = (slot){p, pb_stream_id(path), year, -1};
+        s->slots[k] = (slot){p, pb_stream_id(path), year, -1, ref, -1};
         s->n_slots++;
     }
     if (s->n_calls >= MAX_CALLS) { rc->overflow = true; return 0; }
@@ -250,18 +206,28 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
     if (*st == PB_OK) *st = record_slots(s, refs, n);
     if (*st == PB_OK) *st = check_streams(refs, n);
     if (*st == PB_OK) *st = correlated_group(s);
+    if (*st == PB_OK) {
+        plan_steps(s);
+        *st = pb_sampler_factors_build(s, refs);
+    }
     free(refs);
     if (*st != PB_OK) {
-        free(s);
+        pb_sampler_free(s);
         return NULL;
     }
-    plan_steps(s);
     return s;
 }
 
 int pb_sampler_years(const pb_sampler *s) { return s->sc->n_years; }
 
-void pb_sampler_free(pb_sampler *s) { free(s); }
+void pb_sampler_free(pb_sampler *s)
+{
+    if (!s) return;
+    free(s->factor);
+    free(s->step_factor);
+    free(s->corr_sigma);
+    free(s);
+}
 
 typedef struct { const pb_sampler *s; const double *vals; int cursor; } replay;
 
@@ -273,13 +239,18 @@ static double replay_call(void *ctx, const pb_param *p, int t)
     return rp->vals[rp->s->call_slot[rp->cursor++]];
 }
 
-/* u in (0, 1) from a standard normal, never exactly 0 or 1. */
-static double normal_to_uniform(double y)
+double pb_normal_to_uniform(double y)
 {
     double u = y < 0 ? gsl_cdf_ugaussian_P(y) : 1 - gsl_cdf_ugaussian_Q(y);
     if (!(u > 0)) u = 1e-300;
     if (!(u < 1)) u = 1 - 0x1p-53;
     return u;
+}
+
+void pb_sampler_replay(const pb_sampler *s, const double *vals, pb_path_in *in)
+{
+    replay rp = {s, vals, 0};
+    fill(s->sc, in, replay_call, &rp);
 }
 
 void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r, pb_path_in *in)
@@ -317,7 +288,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
         double y = 0;
         for (int j = 0; j <= i; j++) y += s->L[(size_t)i * (size_t)s->n_corr + (size_t)j] * z[j];
         const slot *sl = &s->slots[s->corr_slot[i]];
-        if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, normal_to_uniform(y));
+        if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, pb_normal_to_uniform(y));
     }
     replay rp = {s, vals, 0};
     fill(s->sc, in, replay_call, &rp);

@@ -1,0 +1,173 @@
+/* cli.c: what the commands share (cli.h). */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <omp.h>
+
+#include "payback/par.h"
+
+int pb_usage_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int rc = pb_exit_code(pb_raise(PB_EUSAGE, NULL, "%s", msg));
+    fprintf(stderr, "Try 'payback --help'.\n");
+    return rc;
+}
+
+bool pb_parse_u64(const char *s, unsigned long long *v)
+{
+    char *end;
+    if (!*s || *s == '-' || *s == '+') return false;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    return errno == 0 && *end == 0;
+}
+
+pb_status pb_cli_init(pb_cli *o, int argc)
+{
+    memset(o, 0, sizeof *o);
+    o->paths = -1;
+    o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
+    return o->sets ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory");
+}
+
+void pb_cli_clear(pb_cli *o)
+{
+    free(o->sets);
+    o->sets = NULL;
+}
+
+int pb_cli_option(pb_cli *o, int c, const char *arg)
+{
+    unsigned long long v;
+    switch (c) {
+    case 'n':
+        if (!pb_parse_u64(arg, &v) || v < 1 || v > (unsigned long long)1e15)
+            return pb_usage_error("-n takes a number of paths >= 1, not '%s'", arg);
+        o->paths = (long long)v;
+        return 1;
+    case 's':
+        if (!pb_parse_u64(arg, &o->seed)) return pb_usage_error("-s takes a seed from 0 to 18446744073709551615, not '%s'", arg);
+        o->have_seed = true;
+        return 1;
+    case 'o': o->output = arg; return 1;
+    case 't':
+        if (!pb_parse_u64(arg, &v) || v < 1 || v > 4096) return pb_usage_error("-t takes a thread count from 1 to 4096, not '%s'", arg);
+        o->threads = (int)v;
+        return 1;
+    case PB_OPT_SET: o->sets[o->n_sets++] = (char *)arg; return 1;
+    case PB_OPT_QUIET: o->quiet = true; return 1;
+    case PB_OPT_PROGRESS: o->progress = true; return 1;
+    default: return 0;
+    }
+}
+
+int pb_cli_finish(pb_cli *o, int argc, char **argv, const char *command)
+{
+    if (o->quiet && o->progress) return pb_usage_error("%s", "--quiet and --progress exclude each other");
+    if (optind != argc - 1) return pb_usage_error("'%s' takes exactly one scenario file", command);
+    o->scenario = argv[optind];
+    return 0;
+}
+
+pb_scenario *pb_cli_load(const pb_cli *o, char *const *extra, int n_extra, pb_status *st)
+{
+    char **all = calloc((size_t)(o->n_sets + n_extra) + 1, sizeof *all);
+    if (!all) {
+        *st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < o->n_sets; i++) all[i] = o->sets[i];
+    for (int i = 0; i < n_extra; i++) all[o->n_sets + i] = extra[i];
+    pb_errors_mute(pb_par_rank() != 0); /* every rank reads the file; rank 0 reports */
+    pb_scenario *sc = pb_scenario_load(o->scenario, all, o->n_sets + n_extra, st);
+    pb_errors_mute(false);
+    free(all);
+    return sc;
+}
+
+int pb_cli_threads(const pb_cli *o)
+{
+    if (o->threads > 0) return o->threads;
+    const char *env = getenv("OMP_NUM_THREADS");
+    unsigned long long v;
+    return env && pb_parse_u64(env, &v) && v >= 1 && v <= 4096 ? (int)v : omp_get_num_procs();
+}
+
+uint64_t pb_cli_seed(const pb_cli *o, const pb_scenario *sc) { return o->have_seed ? o->seed : sc->seed; }
+
+int64_t pb_cli_paths(const pb_cli *o, const pb_scenario *sc, int64_t def)
+{
+    return o->paths > 0 ? o->paths : def > 0 ? def : sc->paths;
+}
+
+bool pb_cli_progress(const pb_cli *o) { return o->progress || (!o->quiet && isatty(2)); }
+
+char *pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix)
+{
+    char *p = NULL;
+    if (o->output) p = strdup(o->output);
+    else if ((p = malloc(strlen(sc->name) + (suffix ? strlen(suffix) : 0) + 16)))
+        sprintf(p, suffix ? "results/%s-%s.h5" : "results/%s.h5", sc->name, suffix);
+    if (!p) pb_raise(PB_ENOMEM, NULL, "out of memory");
+    return p;
+}
+
+static void iso_now(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void pb_cli_fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed)
+{
+    memset(info, 0, sizeof *info);
+    info->scenario_name = (char *)sc->name;
+    info->scenario_file = sc->file;
+    info->scenario_yaml = sc->text;
+    info->overrides = sc->overrides;
+    info->n_overrides = sc->n_overrides;
+    info->seed = seed;
+    info->ranks = pb_par_size();
+    info->n_target_years = sc->n_target_years;
+    memcpy(info->target_years, sc->target_years, sizeof info->target_years);
+    info->window[0] = sc->window_from;
+    info->window[1] = sc->window_through;
+    iso_now(info->created, sizeof info->created);
+    pb_par_bcast(info->created, sizeof info->created); /* the same on every rank */
+    snprintf(info->version, sizeof info->version, "%s", PB_VERSION);
+    snprintf(info->build, sizeof info->build, "%s", pb_build_string());
+}
+
+pb_status pb_hdf5_start(void)
+{
+    if (H5open() < 0 || H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0)
+        return pb_raise(PB_EIO, NULL, "cannot start the HDF5 library");
+    return PB_OK;
+}
+
+/* Writes the file (all ranks), then prints the table (rank 0): a run whose
+ * file cannot be written prints nothing on stdout. */
+pb_status pb_finish_run(const char *out_path, const pb_run_info *info, const pb_summary *s,
+                            const pb_paths_part *pp, const pb_state_part *state)
+{
+    pb_status st = pb_output_write(out_path, info, s, pp, state);
+    if (st != PB_OK || pb_par_rank() != 0) return st;
+    pb_summary_print(stdout, info, s);
+    if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
+    return st;
+}

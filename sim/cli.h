@@ -1,0 +1,79 @@
+/* cli.h (private to the program): what the commands share — the options
+ * every command that runs paths takes (interfaces.md §4: -n, -s, -o, -t,
+ * --set, --quiet, --progress), loading the scenario with its --set
+ * overrides, the default output name, the run's root attributes, and the
+ * usage error.  Each command is one file, sim/cmd_<name>.c, with its entry
+ * point declared here; main.c dispatches. */
+#ifndef PB_CLI_H
+#define PB_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "payback/output.h"
+#include "payback/scenario.h"
+
+/* The options shared by run and the analysis commands. */
+typedef struct {
+    const char *scenario, *output;
+    char **sets;          /* the --set arguments (argc + 1 slots, owned: pb_cli_clear) */
+    int n_sets;
+    long long paths;      /* -1: the scenario's */
+    unsigned long long seed;
+    bool have_seed, quiet, progress;
+    int threads;          /* 0 until pb_cli_threads: OMP_NUM_THREADS, else all cores */
+} pb_cli;
+
+/* getopt_long entries of the shared options (short options "n:s:o:t:"),
+ * to put first in a command's table. */
+enum { PB_OPT_SET = 256, PB_OPT_QUIET, PB_OPT_PROGRESS, PB_OPT_FIRST_OWN };
+#define PB_CLI_LONGOPTS                                                                                 \
+    {"paths-count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},                    \
+        {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, 't'},                  \
+        {"set", required_argument, 0, PB_OPT_SET}, {"quiet", no_argument, 0, PB_OPT_QUIET},             \
+        {"progress", no_argument, 0, PB_OPT_PROGRESS}
+#define PB_CLI_SHORTOPTS "n:s:o:t:"
+
+/* Prepares o for argc arguments.  PB_ENOMEM (raised) when out of memory. */
+pb_status pb_cli_init(pb_cli *o, int argc);
+void pb_cli_clear(pb_cli *o);
+/* Takes getopt's c and optarg if c is a shared option: 1 taken, 0 not a
+ * shared option, 2 a usage error (raised; the exit status). */
+int pb_cli_option(pb_cli *o, int c, const char *arg);
+/* After the options: --quiet/--progress, exactly one scenario file left
+ * (argv[optind]).  0, or 2 after a usage error naming the command. */
+int pb_cli_finish(pb_cli *o, int argc, char **argv, const char *command);
+/* Loads the scenario with the --set overrides (and extra ones, appended;
+ * may be NULL), every rank alike, rank 0 reporting errors. */
+pb_scenario *pb_cli_load(const pb_cli *o, char *const *extra, int n_extra, pb_status *st);
+/* The thread count: -t, else OMP_NUM_THREADS, else all cores. */
+int pb_cli_threads(const pb_cli *o);
+/* The seed: -s, else the scenario's. */
+uint64_t pb_cli_seed(const pb_cli *o, const pb_scenario *sc);
+/* -n, else the scenario's paths (def: a command's own default when > 0). */
+int64_t pb_cli_paths(const pb_cli *o, const pb_scenario *sc, int64_t def);
+/* Whether progress goes to stderr (--progress, or a terminal unless --quiet). */
+bool pb_cli_progress(const pb_cli *o);
+/* -o, else results/<name>.h5 or, with a suffix, results/<name>-<suffix>.h5.
+ * A heap string (NULL after pb_raise when out of memory). */
+char *pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix);
+
+/* A usage error: raised (one line on stderr), a pointer to --help; returns 2. */
+int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A non-negative decimal integer filling all of s. */
+bool pb_parse_u64(const char *s, unsigned long long *v);
+
+/* The root attributes of a run of sc with seed (every rank alike). */
+void pb_cli_fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed);
+/* Writes the result file (every rank), then prints the summary table
+ * (rank 0): a run whose file cannot be written prints nothing on stdout. */
+pb_status pb_finish_run(const char *out_path, const pb_run_info *info, const pb_summary *s, const pb_paths_part *pp,
+                        const pb_state_part *state);
+/* Starts HDF5 with its own error printing off.  PB_EIO (raised) on failure. */
+pb_status pb_hdf5_start(void);
+
+/* The commands: argc/argv from the command's name on; return the exit status. */
+int pb_cmd_run(int argc, char **argv);
+
+#endif
