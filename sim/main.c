@@ -126,13 +126,31 @@ static int cmd_params(int argc, char **argv)
     return fflush(stdout) == 0 ? 0 : pb_exit_code(pb_raise(PB_EIO, NULL, "cannot write to standard output"));
 }
 
+/* The commands.  `job`: every MPI rank takes part (run, merge); the others
+ * run on rank 0 alone (pb_par_solo), the other ranks waiting at the end
+ * of main.  `hdf5`: the command reads or writes result files. */
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    bool job, hdf5;
+} command;
+
+static const command commands[] = {
+    {"run", pb_cmd_run, true, true},
+    {"merge", cmd_merge, true, true},
+    {"summary", cmd_summary, false, true},
+    {"validate", cmd_validate, false, false},
+    {"params", cmd_params, false, false},
+};
+
 static int dispatch(int argc, char **argv)
 {
-    /* Under MPI, commands that read and print (everything but run and
-     * merge, which every rank takes part in) are rank 0's alone. */
-    if (pb_par_rank() != 0 && (argc < 2 || (strcmp(argv[1], "run") && strcmp(argv[1], "merge")))) return 0;
+    const char *cmd = argc >= 2 ? argv[1] : "";
+    const command *c = NULL;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name)) c = &commands[i];
+    if (pb_par_rank() != 0 && !(c && c->job)) return 0;
     if (argc < 2) return pb_usage_error("%s", "no command given");
-    const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
         fputs(usage_text, stdout);
         return 0;
@@ -141,14 +159,12 @@ static int dispatch(int argc, char **argv)
         printf("payback %s\n%s\n", PB_VERSION, pb_build_string());
         return 0;
     }
-    const bool uses_hdf5 = !strcmp(cmd, "run") || !strcmp(cmd, "summary") || !strcmp(cmd, "merge");
-    if (uses_hdf5 && pb_hdf5_start() != PB_OK) return 1;
-    if (!strcmp(cmd, "run")) return pb_cmd_run(argc - 1, argv + 1);
-    if (!strcmp(cmd, "validate")) return cmd_validate(argc - 1, argv + 1);
-    if (!strcmp(cmd, "summary")) return cmd_summary(argc - 1, argv + 1);
-    if (!strcmp(cmd, "merge")) return cmd_merge(argc - 1, argv + 1);
-    if (!strcmp(cmd, "params")) return cmd_params(argc - 1, argv + 1);
-    return pb_usage_error("unknown command '%s'", cmd);
+    if (!c) return pb_usage_error("unknown command '%s'", cmd);
+    if (c->hdf5 && pb_hdf5_start() != PB_OK) return 1;
+    pb_par_solo(!c->job);
+    int rc = c->fn(argc - 1, argv + 1);
+    pb_par_solo(false);
+    return rc;
 }
 
 int main(int argc, char **argv)

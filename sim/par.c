@@ -9,6 +9,10 @@
 #include <mpi.h>
 
 static bool started;
+/* The ranks that take part: the job, or only the calling rank (pb_par_solo). */
+static MPI_Comm comm = MPI_COMM_WORLD;
+
+void pb_par_solo(bool solo) { comm = solo ? MPI_COMM_SELF : MPI_COMM_WORLD; }
 
 pb_status pb_par_init(int *argc, char ***argv)
 {
@@ -32,21 +36,21 @@ void pb_par_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 int pb_par_rank(void)
 {
     int r = 0;
-    if (started) MPI_Comm_rank(MPI_COMM_WORLD, &r);
+    if (started) MPI_Comm_rank(comm, &r);
     return r;
 }
 
 int pb_par_size(void)
 {
     int n = 1;
-    if (started) MPI_Comm_size(MPI_COMM_WORLD, &n);
+    if (started) MPI_Comm_size(comm, &n);
     return n;
 }
 
 pb_status pb_par_agree(pb_status st)
 {
     int mine = (int)st, worst = mine;
-    if (started && MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD) != MPI_SUCCESS) return PB_EINTERNAL;
+    if (started && MPI_Allreduce(&mine, &worst, 1, MPI_INT, MPI_MAX, comm) != MPI_SUCCESS) return PB_EINTERNAL;
     return (pb_status)worst;
 }
 
@@ -58,7 +62,7 @@ pb_status pb_par_bcast(void *buf, size_t len)
     if (!started) return PB_OK;
     for (size_t off = 0; off < len; off += PIECE) {
         int n = (int)(len - off < PIECE ? len - off : PIECE);
-        if (MPI_Bcast((char *)buf + off, n, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        if (MPI_Bcast((char *)buf + off, n, MPI_BYTE, 0, comm) != MPI_SUCCESS)
             return pb_raise(PB_EINTERNAL, NULL, "MPI_Bcast failed");
     }
     return PB_OK;
@@ -66,11 +70,11 @@ pb_status pb_par_bcast(void *buf, size_t len)
 
 static pb_status send_blob(const void *blob, uint64_t len, int to)
 {
-    if (MPI_Send(&len, 1, MPI_UINT64_T, to, 1, MPI_COMM_WORLD) != MPI_SUCCESS)
+    if (MPI_Send(&len, 1, MPI_UINT64_T, to, 1, comm) != MPI_SUCCESS)
         return pb_raise(PB_EINTERNAL, NULL, "MPI_Send failed");
     for (uint64_t off = 0; off < len; off += PIECE) {
         int n = (int)(len - off < PIECE ? len - off : PIECE);
-        if (MPI_Send((const char *)blob + off, n, MPI_BYTE, to, 2, MPI_COMM_WORLD) != MPI_SUCCESS)
+        if (MPI_Send((const char *)blob + off, n, MPI_BYTE, to, 2, comm) != MPI_SUCCESS)
             return pb_raise(PB_EINTERNAL, NULL, "MPI_Send failed");
     }
     return PB_OK;
@@ -79,12 +83,12 @@ static pb_status send_blob(const void *blob, uint64_t len, int to)
 static pb_status recv_blob(void **blob, uint64_t *len, int from)
 {
     *blob = NULL;
-    if (MPI_Recv(len, 1, MPI_UINT64_T, from, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+    if (MPI_Recv(len, 1, MPI_UINT64_T, from, 1, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
         return pb_raise(PB_EINTERNAL, NULL, "MPI_Recv failed");
     if (!(*blob = malloc(*len ? *len : 1))) return pb_raise(PB_ENOMEM, NULL, "out of memory receiving %llu bytes", (unsigned long long)*len);
     for (uint64_t off = 0; off < *len; off += PIECE) {
         int n = (int)(*len - off < PIECE ? *len - off : PIECE);
-        if (MPI_Recv((char *)*blob + off, n, MPI_BYTE, from, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+        if (MPI_Recv((char *)*blob + off, n, MPI_BYTE, from, 2, comm, MPI_STATUS_IGNORE) != MPI_SUCCESS)
             return pb_raise(PB_EINTERNAL, NULL, "MPI_Recv failed");
     }
     return PB_OK;
@@ -166,7 +170,7 @@ hid_t pb_par_fapl(void)
 {
     if (!started) return H5P_DEFAULT;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl < 0 || H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL) < 0) {
+    if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
         if (fapl >= 0) H5Pclose(fapl);
         return H5I_INVALID_HID;
     }
@@ -206,6 +210,7 @@ void pb_par_finalize(void) {}
 void pb_par_abort(int code) { exit(code); }
 int pb_par_rank(void) { return 0; }
 int pb_par_size(void) { return 1; }
+void pb_par_solo(bool solo) { (void)solo; }
 pb_status pb_par_agree(pb_status st) { return st; }
 pb_status pb_par_bcast(void *buf, size_t len)
 {

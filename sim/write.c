@@ -17,6 +17,7 @@
 
 #include "buildinfo.h"
 #include "h5util.h"
+#include "outfile.h"
 #include "payback/par.h"
 #include "schema.h"
 
@@ -327,12 +328,35 @@ static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info
     }
     ok = ok && pb_h5_attr_str(file, "overrides", ov) >= 0;
     free(ov);
+    if (ok && info->command) {
+        size_t alen = 1;
+        for (int i = 0; i < info->argc; i++) alen += strlen(info->argv[i]) + 1;
+        char *av = calloc(alen, 1);
+        if (!av) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+        for (int i = 0; i < info->argc; i++) {
+            if (i) strcat(av, " ");
+            strcat(av, info->argv[i]);
+        }
+        ok = pb_h5_attr_str(file, "command", info->command) >= 0 && pb_h5_attr_str(file, "argv", av) >= 0;
+        free(av);
+    }
     if (state) {
         int64_t pf = state->first, pe = state->end;
         ok = ok && pb_h5_attr_num(file, "paths_first", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pf) >= 0 &&
              pb_h5_attr_num(file, "paths_end", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pe) >= 0;
     }
     return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write the attributes of '%s'", tmp);
+}
+
+pb_status pb_write_root(hid_t file, const char *tmp, const pb_run_info *info)
+{
+    return write_root(file, tmp, info, NULL);
+}
+
+pb_status pb_write_stats(hid_t loc, const char *tmp, const pb_summary *s, const int *window)
+{
+    pb_status st = write_stats(loc, tmp, &pb_schema_summary, s, window);
+    return st == PB_OK ? write_stats(loc, tmp, &pb_schema_metrics, s, window) : st;
 }
 
 pb_status pb_output_write(const char *path, const pb_run_info *info, const pb_summary *s,

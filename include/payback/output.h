@@ -30,6 +30,9 @@ typedef struct {
     int target_years[PB_MAX_YEARS];
     int window[2];          /* output.depreciation_window: from, through (0, 0 in files before it) */
     char created[32];       /* ISO 8601 UTC */
+    const char *command;    /* an analysis command's name (root attribute `command`), or NULL for run */
+    int argc;               /* the command line (root attribute `argv`, joined by spaces), when command is set */
+    char *const *argv;
     char version[32], build[512];
 } pb_run_info;
 

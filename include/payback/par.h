@@ -23,6 +23,10 @@ void pb_par_finalize(void);
 void pb_par_abort(int code);
 
 int pb_par_rank(void);   /* 0 .. size-1 */
+/* With solo set, the calling rank is a job of its own (rank 0 of 1): the
+ * analysis commands run on world rank 0 alone while the other ranks wait
+ * at the end of main.  Set it back before any call the whole job makes. */
+void pb_par_solo(bool solo);
 int pb_par_size(void);   /* ranks in the job; 1 without MPI */
 
 /* The worst status over all ranks (PB_OK only if every rank has PB_OK), so
