@@ -46,7 +46,7 @@ static pb_status run_deterministic(const pb_scenario *sc, const run_opts *o, con
     /* --store-paths keeps the one path (rank 0 writes it). */
     int64_t zero = 0;
     pb_path_set one = {1, sc->n_years, &zero, out.series, out.metric, &kind, &bad};
-    pb_paths_part pp = {pb_par_rank() == 0 ? &one : NULL, 0, o->store_paths > 0 ? 1 : 0};
+    pb_paths_part pp = {pb_par_rank() == 0 ? &one : NULL, 0, o->store_paths > 0 ? 1 : 0, sc, info.seed, true};
     st = pb_finish_run(out_path, &info, s, &pp, NULL);
 done:
     pb_summary_free(s);
@@ -87,7 +87,7 @@ static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const
     info.paths_first = ro.first;
     info.paths_end = ro.end;
     int64_t kept_end = ro.store_paths < ro.end ? ro.store_paths : ro.end;
-    pb_paths_part pp = {&res.stored, ro.first, kept_end > ro.first ? kept_end - ro.first : 0};
+    pb_paths_part pp = {&res.stored, ro.first, kept_end > ro.first ? kept_end - ro.first : 0, sc, ro.seed, false};
     pb_state_part state = {res.acc, &res.edges, ro.first, ro.end};
     st = pb_finish_run(out_path, &info, res.summary, &pp, o->have_range ? &state : NULL);
     pb_run_result_clear(&res);

@@ -173,6 +173,76 @@ pb_status pb_h5_out_begin(const char *path, pb_h5_out *out)
     return out->file >= 0 ? PB_OK : pb_raise(PB_EIO, NULL, "cannot create '%s'", out->tmp);
 }
 
+/* String datasets waiting for the parallel file to close (one output
+ * file is open at a time in a process). */
+typedef struct {
+    char *path;          /* the dataset's path in the file */
+    char **strings;
+    int n;
+} deferred;
+static deferred *pending;
+static int n_pending;
+
+static void drop_pending(void)
+{
+    for (int i = 0; i < n_pending; i++) {
+        for (int k = 0; k < pending[i].n; k++) free(pending[i].strings[k]);
+        free(pending[i].strings);
+        free(pending[i].path);
+    }
+    free(pending);
+    pending = NULL;
+    n_pending = 0;
+}
+
+/* Rank 0 writes the deferred strings into the closed file, opened alone. */
+static pb_status write_pending(const char *tmp)
+{
+    hid_t f = H5Fopen(tmp, H5F_ACC_RDWR, H5P_DEFAULT), t = H5Tcopy(H5T_C_S1);
+    bool ok = f >= 0 && t >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0;
+    for (int i = 0; ok && i < n_pending; i++) {
+        hid_t d = H5Dopen2(f, pending[i].path, H5P_DEFAULT);
+        ok = d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, pending[i].strings) >= 0;
+        if (d >= 0) H5Dclose(d);
+    }
+    if (t >= 0) H5Tclose(t);
+    if (f >= 0 && H5Fclose(f) < 0) ok = false;
+    return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write the names in '%s'", tmp);
+}
+
+hid_t pb_h5_strings(hid_t grp, const char *name, const char *const *strings, int n)
+{
+    hsize_t len = (hsize_t)n;
+    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, &len, NULL), d = H5I_INVALID_HID;
+    bool ok = t >= 0 && sp >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, H5T_CSET_UTF8) >= 0 &&
+              (d = H5Dcreate2(grp, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0;
+    if (ok && pb_par_fapl_is_mpio()) {
+        /* Parallel HDF5 cannot write variable-length data: rank 0 writes
+         * these after the file is closed (pb_h5_out_end). */
+        deferred *more = realloc(pending, (size_t)(n_pending + 1) * sizeof *pending);
+        char path[512];
+        ok = more && H5Iget_name(d, path, sizeof path) > 0;
+        if (more) pending = more;
+        if (ok) {
+            deferred *e = &pending[n_pending];
+            e->path = strdup(path);
+            e->strings = calloc((size_t)n + 1, sizeof *e->strings);
+            e->n = n;
+            ok = e->path && e->strings;
+            for (int k = 0; ok && k < n; k++) ok = (e->strings[k] = strdup(strings[k])) != NULL;
+            n_pending++; /* freed whole by drop_pending, even when incomplete */
+        }
+    } else if (ok && pb_par_rank() == 0)
+        ok = H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, strings) >= 0;
+    if (t >= 0) H5Tclose(t);
+    if (sp >= 0) H5Sclose(sp);
+    if (!ok && d >= 0) {
+        H5Dclose(d);
+        d = H5I_INVALID_HID;
+    }
+    return d;
+}
+
 pb_status pb_h5_out_end(pb_h5_out *out, pb_status st)
 {
     /* Not named yet: begin failed alike on every rank, before the file. */
@@ -181,6 +251,9 @@ pb_status pb_h5_out_end(pb_h5_out *out, pb_status st)
     if (out->file >= 0 && H5Fclose(out->file) < 0 && st == PB_OK)
         st = pb_raise(PB_EIO, NULL, "cannot close '%s'", out->tmp);
     out->file = H5I_INVALID_HID;
+    st = pb_par_agree(st);
+    if (st == PB_OK && writer && n_pending) st = write_pending(out->tmp);
+    drop_pending();
     st = pb_par_agree(st);
     if (st == PB_OK && writer && rename(out->tmp, out->path) != 0)
         st = pb_raise(PB_EIO, NULL, "cannot rename '%s' to '%s': %s", out->tmp, out->path, strerror(errno));

@@ -47,6 +47,13 @@ hssize_t pb_h5_points(hid_t grp, const char *name);
  * missing or scalar. */
 hssize_t pb_h5_rows(hid_t grp, const char *name);
 
+/* A 1-d dataset grp/name of n variable-length UTF-8 strings (a string
+ * coordinate such as /paths/parameter), rank 0's values.  Under MPI-IO the
+ * strings are written by rank 0 when pb_h5_out_end has closed the file
+ * (parallel HDF5 cannot write variable-length data; netCDF readers do not
+ * read fixed-length strings).  Collective.  H5I_INVALID_HID on failure. */
+hid_t pb_h5_strings(hid_t grp, const char *name, const char *const *strings, int n);
+
 /* ---- the result file: created under a temporary name, renamed -------- */
 
 typedef struct {

@@ -73,7 +73,7 @@ static int cmd_merge(int argc, char **argv)
         char *ov[1] = {m.overrides};
         info.overrides = m.overrides[0] ? ov : NULL;
         info.n_overrides = m.overrides[0] ? 1 : 0;
-        pb_paths_part pp = {pb_par_rank() == 0 ? &m.stored : NULL, 0, m.stored.n};
+        pb_paths_part pp = {pb_par_rank() == 0 ? &m.stored : NULL, 0, m.stored.n, m.sc, m.seed, false};
         st = pb_finish_run(out_path, &info, m.summary, &pp, NULL);
         pb_merged_clear(&m);
     }

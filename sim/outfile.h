@@ -19,4 +19,12 @@ pb_status pb_write_root(hid_t file, const char *tmp, const pb_run_info *info);
  * depreciation window [from, through]. */
 pb_status pb_write_stats(hid_t loc, const char *tmp, const pb_summary *s, const int *window);
 
+/* /paths/parameters (path, parameter) and /paths/yearly_parameters (path,
+ * year, yearly_parameter) of this rank's rows of pp, with string scales of
+ * the dotted paths, in the group grp whose path and year scales are given
+ * (write_params.c).  Nothing when pp->sc is NULL or the scenario draws no
+ * such parameter.  Collective under MPI. */
+pb_status pb_write_path_params(hid_t grp, const char *tmp, const pb_paths_part *pp, hid_t path_scale, hid_t year_scale,
+                               hid_t dxpl);
+
 #endif

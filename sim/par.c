@@ -177,6 +177,8 @@ hid_t pb_par_fapl(void)
     return fapl;
 }
 
+bool pb_par_fapl_is_mpio(void) { return started; }
+
 void pb_par_fapl_close(hid_t fapl)
 {
     if (fapl != H5P_DEFAULT && fapl >= 0) H5Pclose(fapl);
@@ -234,6 +236,7 @@ pb_status pb_par_gather(const void *buf, size_t len, void **all, size_t *all_len
     return PB_OK;
 }
 hid_t pb_par_fapl(void) { return H5P_DEFAULT; }
+bool pb_par_fapl_is_mpio(void) { return false; }
 void pb_par_fapl_close(hid_t fapl) { (void)fapl; }
 hid_t pb_par_dxpl(void) { return H5P_DEFAULT; }
 void pb_par_dxpl_close(hid_t dxpl) { (void)dxpl; }

@@ -234,6 +234,7 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
     pb_walk it;
     for (pb_walk_start(&it, &pb_schema_paths); ok && pb_walk_next(&it);)
         if (!(ok = paths_var(&p, it.var, it.k, name, sizeof name))) snprintf(what, sizeof what, "/paths/%s", name);
+    pb_status st = ok ? pb_write_path_params(p.grp, tmp, pp, p.scale[PB_DIM_PATH], p.scale[PB_DIM_YEAR], p.dxpl) : PB_OK;
     for (int i = 0; i < PB_DIM_COLS; i++)
         if (p.scale[i] >= 0) H5Dclose(p.scale[i]);
     for (int i = 0; i < 2; i++) {
@@ -242,6 +243,7 @@ static pb_status write_paths(hid_t file, const char *tmp, const pb_paths_part *p
     }
     if (p.grp >= 0) H5Gclose(p.grp);
     pb_par_dxpl_close(p.dxpl);
+    if (st != PB_OK) return st;
     return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write %s to '%s'", what, tmp);
 }
 

@@ -122,6 +122,36 @@ PY
 }
 check "xarray.open_dataset(group=...) sees year and quantile" xr
 
+# 5b. /paths stores the drawn inputs (interfaces.md §3): with committed
+#     capex 2025 drawn per path and execution drawn per year, capex in 2025
+#     is their product on every stored path (model.md §3: C_t = committed_t
+#     X_t in the window); deterministic mode stores the means.
+path_params() {
+    local s=(--set 'capex.committed.2025={dist: uniform, min: 80, max: 120}'
+             --set 'capex.execution={dist: uniform, min: 0.9, max: 1.1, per_year: true}')
+    "$BIN" run tests/data/small.yaml -n 300 --store-paths 40 -t 2 "${s[@]}" -o "$OUT/pp.h5" --quiet >/dev/null &&
+    "$BIN" run tests/data/small.yaml --deterministic --store-paths 1 "${s[@]}" -o "$OUT/pp_det.h5" >/dev/null || return 1
+    "$PY" - "$OUT/pp.h5" "$OUT/pp_det.h5" <<'PY'
+import sys, numpy as np, xarray as xr
+p = xr.open_dataset(sys.argv[1], group="paths")
+names = [str(x) for x in p["parameter"].values]
+assert names == ["finance.infra_share", "gpu.physical_life", "capex.committed.2025"], names
+assert p["parameters"].dims == ("path", "parameter") and p["parameters"].shape == (40, 3)
+assert p["yearly_parameters"].dims == ("path", "year", "yearly_parameter")
+assert [str(x) for x in p["yearly_parameter"].values] == ["capex.execution"]
+c = p["parameters"].sel(parameter="capex.committed.2025").values
+x = p["yearly_parameters"].sel(yearly_parameter="capex.execution", year=2025).values
+cap = p["capex"].sel(year=2025).values
+assert np.allclose(cap, c * x, rtol=1e-12, atol=0), np.abs(cap - c * x).max()
+assert c.std() > 5 and x.std() > 0.03            # drawn, not constant
+d = xr.open_dataset(sys.argv[2], group="paths")
+assert np.allclose(d["parameters"].values[0], [0.5, 4.0, 100.0]), d["parameters"].values
+assert np.allclose(d["yearly_parameters"].values[0, :, 0], 1.0)
+print("parameters ok")
+PY
+}
+check "/paths/parameters and yearly_parameters: the drawn inputs (capex 2025 = committed x execution)" path_params
+
 # 6. Runtime failures exit 1 and leave no file.
 touch "$OUT/not_a_dir"
 io_fail() {
@@ -167,7 +197,7 @@ lo, q, hi = (s[v].sel(year=2030, quantile=0.5).item() for v in ("revenue_q_lo", 
 assert lo <= q <= hi, (lo, q, hi)
 assert 0 < s["revenue_se"].sel(year=2030).item() < s["revenue_sd"].sel(year=2030).item()
 p = xr.open_dataset(f, group="paths")
-assert dict(p.sizes) == {"path": 50, "year": 10}, dict(p.sizes)
+assert dict(p.sizes) == {"path": 50, "year": 10, "parameter": 5}, dict(p.sizes)  # corr.yaml draws 5 per-path parameters
 assert p["revenue"].dims == ("path", "year")
 assert list(p["path_index"].values) == list(range(50))
 m = xr.open_dataset(f, group="metrics")

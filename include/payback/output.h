@@ -41,6 +41,12 @@ typedef struct {
 typedef struct {
     const pb_path_set *mine;
     int64_t first, total;
+    /* For /paths/parameters, drawn again from (scenario, seed, index):
+     * the scenario (NULL: no parameters written), the seed, and whether
+     * the path is deterministic mode's central one (every mean). */
+    const pb_scenario *sc;
+    uint64_t seed;
+    bool central;
 } pb_paths_part;
 
 /* What a partial result (--paths A:B) adds in /state for `payback merge`:

@@ -53,6 +53,8 @@ pb_status pb_par_gather(const void *buf, size_t len, void **all, size_t *all_len
  * H5P_DEFAULT without MPI.  Close with pb_par_fapl_close. */
 hid_t pb_par_fapl(void);
 void pb_par_fapl_close(hid_t fapl);
+/* Whether pb_par_fapl gives MPI-IO (files are then written collectively). */
+bool pb_par_fapl_is_mpio(void);
 /* A transfer property list: collective MPI-IO under MPI (parallel HDF5
  * writes compressed datasets only collectively), H5P_DEFAULT without. */
 hid_t pb_par_dxpl(void);
