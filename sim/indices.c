@@ -127,7 +127,8 @@ static void sobol_estimate(const double *ya, const double *yb, const double *yab
 pb_status pb_sobol(const double *ya, const double *yb, const double *yab, int d, int64_t n,
                    pb_sobol_result *out)
 {
-    if (d < 1 || n < 2) return pb_raise(PB_EINPUT, NULL, "sobol: %d factors and %lld pairs", d, (long long)n);
+    /* Resampling draws an index below 2^32 (gsl_rng_uniform_int on Philox). */
+    if (d < 1 || n < 2 || n > INT64_C(1) << 32) return pb_raise(PB_EINPUT, NULL, "sobol: %d factors and %lld pairs", d, (long long)n);
     for (int64_t k = 0; k < n * (d + 2); k++) {
         const double v = k < n ? ya[k] : k < 2 * n ? yb[k - n] : yab[k - 2 * n];
         if (!isfinite(v)) return pb_raise(PB_EINPUT, NULL, "sobol: Y number %lld is not finite", (long long)k);

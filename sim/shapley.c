@@ -100,20 +100,19 @@ static pb_status evaluate(plan *p, pb_cond_eval f, void *ctx)
 {
     int64_t bad = 0;
     const int d = p->d;
-    plan *const pp = p;
-#pragma omp parallel num_threads(pp->o.threads) default(none) shared(pp, f, ctx, d) reduction(+ : bad)
+#pragma omp parallel num_threads(p->o.threads) default(none) shared(p, f, ctx, d) reduction(+ : bad)
     {
         unsigned char mask[PB_SHAPLEY_MAX_FACTORS];
         const int tid = omp_get_thread_num();
 #pragma omp for schedule(dynamic, 64)
-        for (int64_t t = 0; t < pp->n_eval; t++) {
+        for (int64_t t = 0; t < p->n_eval; t++) {
             int64_t outer = -1;
-            if (t < pp->o.n_var)
+            if (t < p->o.n_var)
                 memset(mask, 1, (size_t)d);
             else
-                outer = group_of(pp, t, mask);
-            pp->y[t] = f(ctx, tid, mask, outer, t);
-            bad += !isfinite(pp->y[t]); /* an integer count: exact in any order */
+                outer = group_of(p, t, mask);
+            p->y[t] = f(ctx, tid, mask, outer, t);
+            bad += !isfinite(p->y[t]); /* an integer count: exact in any order */
         }
     }
     if (bad) return pb_raise(PB_EINPUT, NULL, "shapley: Y is not finite in %lld evaluations", (long long)bad);
@@ -222,7 +221,10 @@ static pb_status check_opts(int d, pb_cond_eval f, const pb_shapley_opts *o)
     if (o->exact && d > PB_SHAPLEY_EXACT_MAX)
         return pb_raise(PB_EINPUT, NULL, "shapley: exact enumeration of %d factors (at most %d)", d,
                         PB_SHAPLEY_EXACT_MAX);
-    if ((!o->exact && o->orders < 1) || o->n_outer < 1 || o->n_inner < 2 || o->n_var < 2 || o->threads < 1)
+    /* Resampling draws an index below 2^32 (gsl_rng_uniform_int on Philox). */
+    const int64_t big = INT64_C(1) << 32;
+    if ((!o->exact && (o->orders < 1 || o->orders > big)) || o->n_outer < 1 || o->n_outer > big || o->n_inner < 2
+        || o->n_var < 2 || o->n_var > big || o->threads < 1)
         return pb_raise(PB_EINPUT, NULL,
                         "shapley: orders %lld, outer %lld, inner %lld (>= 2), var %lld (>= 2), threads %d",
                         (long long)o->orders, (long long)o->n_outer, (long long)o->n_inner,

@@ -580,6 +580,31 @@ static void test_shapley_threads(void **state)
     gauss_free(&g);
 }
 
+/* Bad input is PB_EINPUT, after one pb_raise line on stderr. */
+static double nan_eval(void *ctx, int tid, const unsigned char *mask, int64_t outer, int64_t inner)
+{
+    (void)ctx, (void)tid, (void)mask, (void)outer;
+    return inner == 5 ? NAN : (double)inner;
+}
+static void test_bad_input(void **state)
+{
+    (void)state;
+    const double y[4] = {1, 2, INFINITY, 4};
+    double v[6];
+    pb_sobol_result r = {v, v, v, v, v, v, 0};
+    assert_int_equal(pb_sobol(y, y, y, 1, 1, &r), PB_EINPUT);   /* one pair */
+    assert_int_equal(pb_sobol(y, y, y, 1, 4, &r), PB_EINPUT);   /* +inf */
+    pb_shapley_opts o;
+    pb_shapley_result sr = {v, v, v, 0};
+    pb_shapley_defaults(&o);
+    o.exact = 1;
+    assert_int_equal(pb_shapley(7, nan_eval, NULL, &o, &sr), PB_EINPUT); /* 2^7 subsets */
+    o.exact = 0, o.n_inner = 1;
+    assert_int_equal(pb_shapley(2, nan_eval, NULL, &o, &sr), PB_EINPUT); /* no inner variance */
+    o.n_inner = 3, o.orders = 10, o.n_var = 10;
+    assert_int_equal(pb_shapley(2, nan_eval, NULL, &o, &sr), PB_EINPUT); /* Y NaN at inner 5 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +619,7 @@ int main(void)
         cmocka_unit_test(test_shapley_exact),
         cmocka_unit_test(test_shapley_independent),
         cmocka_unit_test(test_shapley_threads),
+        cmocka_unit_test(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

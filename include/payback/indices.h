@@ -63,14 +63,18 @@ typedef struct {
  *   yb[n]      Y at the rows of B
  *   yab[d * n] row-major: yab[i * n + k] = Y at row k of A with column i
  *              taken from B (A_B^(i) of Saltelli et al. 2010)
- * S_i = mean_k(yB (yAB_i - yA)) / V (Saltelli 2010, Table 2, (b)) and
+ * S_i = mean_k((yB - m) (yAB_i - yA)) / V (Saltelli 2010, Table 2, (b), with
+ * yB centred on m, the mean of ya and yb: the same expectation, since
+ * E[yAB_i - yA] = 0, without m^2 Var(yAB_i - yA) / n of noise when Y's mean
+ * is large beside its spread) and
  * S_Ti = mean_k((yA - yAB_i)^2) / 2 / V (Jansen 1999; Table 2, (f)), where V
  * is the sample variance (denominator 2n - 1) of the 2n values of ya and yb
  * together.  Intervals: percentile bootstrap over the n pairs (a resample
  * keeps row k's ya, yb and yab together), PB_BOOT_RESAMPLES resamples on
  * PB_BOOT_SEED.  V = 0: indices and intervals NaN, PB_OK.  Sequential
  * (B n (d + 2) additions; it is cheap beside the model runs); thread-safe.
- * Returns PB_OK, PB_EINPUT (d < 1, n < 2, or a non-finite Y) or PB_ENOMEM. */
+ * Returns PB_OK, PB_EINPUT (d < 1, n < 2 or n > 2^32, or a non-finite Y)
+ * or PB_ENOMEM. */
 pb_status pb_sobol(const double *ya, const double *yb, const double *yab, int d, int64_t n,
                    pb_sobol_result *out);
 
@@ -130,7 +134,8 @@ typedef struct {
  * its index and reduced on one thread in a fixed order, so the results are
  * bit-identical for any thread count.  Memory: one double per evaluation,
  * n_var + (exact ? (2^d - 2) : m (d - 1)) N_o N_i of them.
- * Returns PB_OK, PB_EINPUT (bad options, or a non-finite Y) or PB_ENOMEM. */
+ * Returns PB_OK, PB_EINPUT (bad options: orders, n_outer, n_var above 2^32
+ * included; or a non-finite Y) or PB_ENOMEM. */
 pb_status pb_shapley(int d, pb_cond_eval f, void *ctx, const pb_shapley_opts *opts, pb_shapley_result *out);
 
 #endif
