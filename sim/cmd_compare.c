@@ -1,5 +1,5 @@
 /* cmd_compare.c: payback compare A.yaml [B.yaml] [--set-b PATH=VALUE]...
- * (interfaces.md §4; docs/cli.md "compare").  B is the second file, or A
+ * (docs/cli.md, "compare").  B is the second file, or A
  * with the --set-b overrides, or both; --set applies to both.  Everything
  * is checked before any path runs; then compare.c runs the two on common
  * random numbers and compare_out.c writes the file and the table. */

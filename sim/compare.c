@@ -1,5 +1,5 @@
-/* compare.c: A and B on common random numbers (compare.h; model.md §10,
- * docs/model.md §10.6).  The same discipline as run.c: a pilot over the
+/* compare.c: A and B on common random numbers (compare.h; model.md §10.1).
+ * The same discipline as run.c: a pilot over the
  * first PB_PILOT paths fixes the quantile sketches' windows (here of A, B
  * and Δ), then one accumulator per thread and scenario, flushed at every
  * block's end, merged exactly; every other number is an integer count. */
@@ -121,7 +121,7 @@ static pb_joint joint_of(bool in_a, bool in_b)
     return in_a ? (in_b ? PB_JOINT_BOTH : PB_JOINT_ONLY_A) : (in_b ? PB_JOINT_ONLY_B : PB_JOINT_NEITHER);
 }
 
-/* The integer counts of one path finite in A and B (model.md §10: P(Δ > 0),
+/* The integer counts of one path finite in A and B (model.md §10.1: P(Δ > 0),
  * P(Δ < 0); for year metrics and the IRR, the joint outcome, and for year
  * metrics Δ in whole years when both have the event). */
 static void count_path(const count_layout *l, int64_t *n, const pb_path_out *a, const pb_path_out *b,

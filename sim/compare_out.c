@@ -1,9 +1,9 @@
 /* compare_out.c: the file and the table of `payback compare`
- * (compare_out.h; interfaces.md §4, §5; docs/output.md).
+ * (compare_out.h; docs/cli.md and docs/output.md, "compare").
  *
  * /a and /b are the layout of a run's /summary and /metrics (outfile.h).
  * /diff starts as the same layout written from Δ's summary and is then
- * adjusted where Δ's statistics differ from a run's (docs/model.md §10.6):
+ * adjusted where Δ's statistics differ from a run's (model.md §10.1):
  * year metrics are differences in years over the paths where both have
  * the event (no `never`, no calendar-year histogram: their joint counts
  * instead), the IRR's none/multiple counts give way to its joint counts,

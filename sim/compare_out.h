@@ -1,5 +1,5 @@
 /* compare_out.h (private): the file and the table of `payback compare`
- * (interfaces.md §4, §5; docs/output.md "compare"). */
+ * (docs/cli.md and docs/output.md, "compare"). */
 #ifndef PB_COMPARE_OUT_H
 #define PB_COMPARE_OUT_H
 

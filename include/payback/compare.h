@@ -1,5 +1,5 @@
-/* compare.h: two scenarios on common random numbers (model.md §10,
- * "Comparison"; docs/model.md §10.6).
+/* compare.h: two scenarios on common random numbers (model.md §10.1
+ * "Comparison").
  *
  * Path i of scenario A and path i of scenario B are drawn with the same
  * seed and path index, so that the draws they share (every parameter with
