@@ -87,7 +87,7 @@ bad, report = [], []
 def close(got, want, what, tol=1e-9):
     if not abs(got - want) <= tol * max(abs(want), 1e-300): bad.append("%s: %r, want %r" % (what, got, want))
 def paired(name, a, b, rows):
-    d = (b - a)[rows]
+    d = b[rows] - a[rows]
     return d, d.mean(), d.std(ddof=1) / np.sqrt(d.size)
 # Series in a year and money metrics, over the paths finite in both.
 for name, t in (("gap_full_cost", 2030), ("gap_bain", 2035), ("revenue", 2035), ("cumulative_cash_flow", 2040)):
