@@ -24,6 +24,10 @@ static const char usage_text[] =
     "                            [--set PATH=VALUE]... [--deterministic] [--store-paths N]\n"
     "                            [--paths A:B]\n"
     "                            [--quiet|--progress]\n"
+    "  payback compare A.yaml [B.yaml] [--set-b PATH=VALUE]... [-n PATHS] [-s SEED] [-o OUT.h5]\n"
+    "                            [-t THREADS] [--set PATH=VALUE]... [--quiet|--progress]\n"
+    "                                      A against B (a second file, or A with --set-b) on the\n"
+    "                                      same paths; --set applies to both\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
     "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
@@ -138,6 +142,7 @@ typedef struct {
 static const command commands[] = {
     {"run", pb_cmd_run, true, true},
     {"merge", cmd_merge, true, true},
+    {"compare", pb_cmd_compare, false, true},
     {"summary", cmd_summary, false, true},
     {"validate", cmd_validate, false, false},
     {"params", cmd_params, false, false},

@@ -67,9 +67,9 @@ static int add_key(ctx *c, const char *seg, size_t len, int col)
 
 /* Parses VALUE, the part of --set number `set` after '=' (at column vcol
  * of the argument), as a YAML document of its own. */
-static pb_status load_value(int set, const char *value, int vcol, yaml_document_t *vdoc)
+static pb_status load_value(const ctx *c, int set, const char *value, int vcol, yaml_document_t *vdoc)
 {
-    pb_loc at = {SR_SET_FILE, set, 1};
+    pb_loc at = sr_set_loc(c, set, 1);
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)value, strlen(value));
@@ -112,7 +112,7 @@ static pb_status walk_error(walk *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    pb_loc at = {SR_SET_FILE, w->set, (int)w->pos + 1};
+    pb_loc at = sr_set_loc(w->c, w->set, (int)w->pos + 1);
     return pb_raise(PB_EINPUT, &at, "%s", msg);
 }
 
@@ -210,12 +210,12 @@ static pb_status step_mapping(walk *w, yaml_node_t *node)
  * --set:N:COL. */
 pb_status sr_apply_override(ctx *c, int set, const char *arg)
 {
-    pb_loc at = {SR_SET_FILE, set, 1};
+    pb_loc at = sr_set_loc(c, set, 1);
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) return pb_raise(PB_EINPUT, &at, "found '%s'; expected PATH=VALUE, with VALUE in YAML", arg);
     yaml_document_t vdoc;
     walk w = {c, set, arg, (size_t)(eq - arg), &vdoc, (int)(eq - arg) + 1, 1 /* the root */, 0, false};
-    pb_status st = load_value(set, eq + 1, w.vcol, &vdoc);
+    pb_status st = load_value(c, set, eq + 1, w.vcol, &vdoc);
     if (st != PB_OK) return st;
     override_range *range = &c->ranges[c->n_ranges];
     range->first = (int)(c->doc.nodes.top - c->doc.nodes.start) + 1;

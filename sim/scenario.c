@@ -171,14 +171,15 @@ static pb_status text_as_run(ctx *c, const char *text, size_t len)
     return sc->text ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory");
 }
 
-pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t len,
-                                   char *const *overrides, int n_overrides, pb_status *st)
+static pb_scenario *load_text(const char *name, const char *text, size_t len, char *const *overrides,
+                              const pb_override_label *labels, int n_overrides, pb_status *st)
 {
     /* The table is data the compiler cannot check: check it on every load. */
     if ((*st = pb_param_table_check(pb_param_rows, PB_N_PARAM_ROWS)) != PB_OK) return NULL;
     pb_scenario *sc;
     ctx *c;
     *st = start(name, overrides, n_overrides, &sc, &c);
+    if (c) c->labels = labels;
     if (*st == PB_OK) {
         /* Every error of the file, sorted by position when printed. */
         pb_errors_collect();
@@ -205,7 +206,19 @@ pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t le
     return NULL;
 }
 
+pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t len,
+                                   char *const *overrides, int n_overrides, pb_status *st)
+{
+    return load_text(name, text, len, overrides, NULL, n_overrides, st);
+}
+
 pb_scenario *pb_scenario_load(const char *file, char *const *overrides, int n_overrides, pb_status *st)
+{
+    return pb_scenario_load_labelled(file, overrides, NULL, n_overrides, st);
+}
+
+pb_scenario *pb_scenario_load_labelled(const char *file, char *const *overrides, const pb_override_label *labels,
+                                       int n_overrides, pb_status *st)
 {
     FILE *f = fopen(file, "rb");
     if (!f) {
@@ -239,7 +252,7 @@ pb_scenario *pb_scenario_load(const char *file, char *const *overrides, int n_ov
     /* A file that cannot be read is bad input (docs/cli.md), like one that
      * cannot be opened: a folder, say. */
     if (err) { free(buf); *st = pb_raise(PB_EINPUT, NULL, "cannot read scenario file '%s'", file); return NULL; }
-    pb_scenario *sc = pb_scenario_load_text(file, buf, len, overrides, n_overrides, st);
+    pb_scenario *sc = load_text(file, buf, len, overrides, labels, n_overrides, st);
     free(buf);
     return sc;
 }

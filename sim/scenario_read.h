@@ -34,6 +34,7 @@ typedef struct {
     bool have_doc;
     override_range ranges[MAX_OVERRIDES];
     int n_ranges;
+    const pb_override_label *labels; /* how override positions read (NULL: "--set:N") */
     pb_scenario *sc;
     pb_loc growth_loc, logistic_loc, revenue_loc, jpm_loc;
     bool has_growth_block, has_logistic_block;
@@ -54,6 +55,9 @@ typedef struct {
 int sr_node_id(ctx *c, yaml_node_t *n);
 yaml_node_t *sr_node(ctx *c, int id);
 pb_loc sr_loc(ctx *c, yaml_node_t *n);
+/* The position of column col in override number `set` (1-based):
+ * "--set:N:COL", or its label's name and number (pb_scenario_load_labelled). */
+pb_loc sr_set_loc(const ctx *c, int set, int col);
 #define ERR(c, node, ...) do { pb_loc at_ = sr_loc((c), (node)); pb_raise(PB_EINPUT, &at_, __VA_ARGS__); } while (0)
 /* The text of a scalar node; NULL for anything else. */
 const char *sr_scalar(yaml_node_t *n);

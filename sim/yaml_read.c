@@ -18,17 +18,18 @@ pb_loc sr_loc(ctx *c, yaml_node_t *n)
     if (!n) return at;
     int id = sr_node_id(c, n);
     for (int i = 0; i < c->n_ranges; i++)
-        if (id >= c->ranges[i].first && id <= c->ranges[i].last) {
-            at.file = SR_SET_FILE;
-            at.line = c->ranges[i].set;
-            at.col = (int)n->start_mark.column + 1;
-            return at;
-        }
+        if (id >= c->ranges[i].first && id <= c->ranges[i].last)
+            return sr_set_loc(c, c->ranges[i].set, (int)n->start_mark.column + 1);
     at.line = (int)n->start_mark.line + 1;
     at.col = (int)n->start_mark.column + 1;
     return at;
 }
 
+pb_loc sr_set_loc(const ctx *c, int set, int col)
+{
+    if (c->labels) return (pb_loc){c->labels[set - 1].name, c->labels[set - 1].number, col};
+    return (pb_loc){SR_SET_FILE, set, col};
+}
 
 const char *sr_scalar(yaml_node_t *n)
 {

@@ -61,6 +61,7 @@ cmocka_suite() { # BUILD LABEL
 echo "# 1. normal build"
 tally < <(cmocka_suite build "")
 tally < <(exits bash tests/cli.sh build/payback tests/out/cli 2>&1)
+tally < <(exits bash tests/compare.sh build/payback tests/out/compare 2>&1)
 tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
 tally < <(exits "$PY" tests/cases.py build/payback tests/out/cases 2>&1)
@@ -72,6 +73,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 tally < <(cmocka_suite build-san "[asan]")
 tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/compare.sh build-san/payback tests/out/compare-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"

@@ -138,6 +138,17 @@ pb_scenario *pb_scenario_load(const char *file, char *const *overrides, int n_ov
 pb_scenario *pb_scenario_load_text(const char *name, const char *text, size_t len,
                                    char *const *overrides, int n_overrides, pb_status *st);
 
+/* As pb_scenario_load, with the positions inside override i reading
+ * "<labels[i].name>:<labels[i].number>:COL" instead of "--set:<i+1>:COL"
+ * (compare's --set-b; labels NULL: the --set numbering).  The names must
+ * outlive the call. */
+typedef struct {
+    const char *name;
+    int number;
+} pb_override_label;
+pb_scenario *pb_scenario_load_labelled(const char *file, char *const *overrides, const pb_override_label *labels,
+                                       int n_overrides, pb_status *st);
+
 void pb_scenario_free(pb_scenario *sc); /* accepts NULL */
 
 /* Fills refs (capacity cap, PB_MAX_PARAMS is always enough) with the
