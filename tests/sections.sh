@@ -26,6 +26,8 @@ declare -A IFACE=(
     [1]='docs/scenarios.md|# Scenario files'
     [2]='docs/cli.md|# Command line'
     [3]='docs/output.md|# The result file'
+    [4]='docs/cli.md|# Command line'
+    [5]='docs/output.md|# The result file'
 )
 
 plural() { if [ "$1" -eq 1 ]; then echo "1 citation"; else echo "$1 citations"; fi; }
