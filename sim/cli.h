@@ -76,5 +76,7 @@ pb_status pb_hdf5_start(void);
 /* The commands: argc/argv from the command's name on; return the exit status. */
 int pb_cmd_run(int argc, char **argv);
 int pb_cmd_compare(int argc, char **argv);
+int pb_cmd_sweep(int argc, char **argv);
+int pb_cmd_solve(int argc, char **argv);
 
 #endif

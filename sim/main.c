@@ -28,6 +28,15 @@ static const char usage_text[] =
     "                            [-t THREADS] [--set PATH=VALUE]... [--quiet|--progress]\n"
     "                                      A against B (a second file, or A with --set-b) on the\n"
     "                                      same paths; --set applies to both\n"
+    "  payback sweep SCENARIO.yaml --vary PATH=LO:HI:STEP|PATH=V1,V2,... [--vary ...]\n"
+    "                            [run's -n -s -o -t --set --quiet|--progress]\n"
+    "                            a Monte Carlo run at every point of a grid of fixed values\n"
+    "                            (at most 10000 points), on common random numbers\n"
+    "  payback solve SCENARIO.yaml --vary PATH=LO:HI --target TARGET [--deterministic]\n"
+    "                            [run's -n -s -o -t --set --quiet|--progress]\n"
+    "                            the value of PATH in [LO, HI] at which TARGET holds: Y=c (the\n"
+    "                            central path), mean(Y)=c, qP(Y)=c or P(Y<=c)=q, with Y a metric\n"
+    "                            (npv) or a series in a year (gap_full_cost@2035)\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
     "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
@@ -141,6 +150,8 @@ typedef struct {
 
 static const command commands[] = {
     {"run", pb_cmd_run, true, true},
+    {"sweep", pb_cmd_sweep, false, true},
+    {"solve", pb_cmd_solve, false, true},
     {"merge", cmd_merge, true, true},
     {"compare", pb_cmd_compare, false, true},
     {"summary", cmd_summary, false, true},

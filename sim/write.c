@@ -44,6 +44,11 @@ static bool describe(hid_t d, const pb_var *v, int k, int rank, const pb_dim *di
     return true;
 }
 
+bool pb_write_var_attrs(hid_t d, const pb_var *v, int k, const int *window)
+{
+    return describe(d, v, k, 0, NULL, NULL, window);
+}
+
 /* A dataset of the given type and space in grp (dcpl H5P_DEFAULT: contiguous). */
 static hid_t create(hid_t grp, const char *name, hid_t file_type, hid_t space, hid_t dcpl)
 {

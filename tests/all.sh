@@ -62,6 +62,7 @@ echo "# 1. normal build"
 tally < <(cmocka_suite build "")
 tally < <(exits bash tests/cli.sh build/payback tests/out/cli 2>&1)
 tally < <(exits bash tests/compare.sh build/payback tests/out/compare 2>&1)
+tally < <(exits bash tests/sweep.sh build/payback tests/out/sweep 2>&1)
 tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
 tally < <(exits "$PY" tests/cases.py build/payback tests/out/cases 2>&1)
