@@ -9,9 +9,10 @@
 #include "payback/draws.h"
 #include "payback/par.h"
 #include "payback/path.h"
+#include "payback/precision.h"
 #include "payback/run.h"
 
-enum { OPT_DET = PB_OPT_FIRST_OWN, OPT_STORE, OPT_RANGE };
+enum { OPT_DET = PB_OPT_FIRST_OWN, OPT_STORE, OPT_RANGE, OPT_PRECISION, OPT_BATCH };
 
 typedef struct {
     pb_cli cli;
@@ -19,6 +20,9 @@ typedef struct {
     long long store_paths;
     bool have_range;       /* --paths A:B */
     long long range_first, range_end;
+    char **precision;      /* the --precision targets (in cli's argc + 1 slots) */
+    int n_precision;
+    long long batch;       /* --batch: 0 until given */
 } run_opts;
 
 static pb_status run_deterministic(const pb_scenario *sc, const run_opts *o, const char *out_path)
@@ -94,6 +98,58 @@ static pb_status run_monte_carlo(const pb_scenario *sc, const run_opts *o, const
     return st;
 }
 
+/* Prints each target's estimate, interval half-width, tolerance and
+ * whether it was met; a warning on stderr when the limit came first. */
+static void print_precision(const pb_precision *p, const pb_precision_result *r, int64_t limit)
+{
+    printf("\nprecision (95 %% interval half-width against the tolerance), %lld paths used of at most %lld:\n",
+           (long long)r->paths, (long long)limit);
+    for (int i = 0; i < p->n; i++)
+        printf("  %-40s %14.6g  +- %-12.4g tol %-12.4g %s\n", p->t[i].text, p->estimate[i], p->half[i], p->tol[i],
+               p->met[i] ? "met" : "NOT met");
+    if (r->reached) return;
+    fprintf(stderr, "payback: warning: the path limit (%lld) came before the targets", (long long)limit);
+    for (int i = 0, first = 1; i < p->n; i++)
+        if (!p->met[i]) fprintf(stderr, "%s %s", first ? ":" : ",", p->t[i].text), first = 0;
+    fprintf(stderr, " (raise -n, or loosen the tolerance)\n");
+}
+
+/* run --precision (docs/model.md §10.5): batches until the targets are met. */
+static pb_status run_precision(pb_scenario *sc, const run_opts *o, const char *out_path)
+{
+    pb_precision *p = calloc(1, sizeof *p);
+    if (!p) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    pb_status st = PB_OK;
+    p->n = o->n_precision;
+    for (int i = 0; st == PB_OK && i < p->n; i++) st = pb_target_parse(o->precision[i], sc, true, "--precision", i + 1, &p->t[i]);
+    if (st == PB_OK) st = pb_precision_levels(sc, p);
+    const int64_t N = pb_cli_paths(&o->cli, sc, 0);
+    pb_run_opts ro = {.paths = N, .seed = pb_cli_seed(&o->cli, sc), .threads = pb_cli_threads(&o->cli),
+                      .store_paths = o->store_paths, .progress = pb_cli_progress(&o->cli)};
+    pb_precision_result r;
+    if (st == PB_OK) st = pb_run_precision(sc, &ro, o->batch ? o->batch : PB_DEFAULT_BATCH, p, &r);
+    if (st != PB_OK) {
+        free(p);
+        return st;
+    }
+    pb_run_info info;
+    pb_cli_fill_info(&info, sc, ro.seed);
+    info.paths = r.paths;
+    info.threads = r.threads;
+    info.precision = p;
+    info.precision_reached = r.reached;
+    int64_t kept = ro.store_paths < r.paths ? ro.store_paths : r.paths;
+    pb_paths_part pp = {&r.stored, 0, kept, sc, ro.seed, false};
+    st = pb_finish_run(out_path, &info, r.summary, &pp, NULL);
+    if (st == PB_OK && pb_par_rank() == 0) {
+        print_precision(p, &r, N);
+        if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
+    }
+    pb_precision_result_clear(&r);
+    free(p);
+    return st;
+}
+
 /* run's own options; the shared ones are in o->cli. */
 static int run_option(run_opts *o, int c, char *arg)
 {
@@ -118,6 +174,12 @@ static int run_option(run_opts *o, int c, char *arg)
         o->range_first = (long long)v;
         o->range_end = (long long)w;
         return 0;
+    case OPT_PRECISION: o->precision[o->n_precision++] = arg; return 0;
+    case OPT_BATCH:
+        if (!pb_parse_u64(arg, &v) || v < PB_BLOCK || v % PB_BLOCK || v > (unsigned long long)1e12)
+            return pb_usage_error("--batch takes a number of paths, a positive multiple of %d, not '%s'", PB_BLOCK, arg);
+        o->batch = (long long)v;
+        return 0;
     default: return pb_usage_error("%s", "unknown or incomplete option to 'run'");
     }
 }
@@ -126,9 +188,14 @@ int pb_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
         PB_CLI_LONGOPTS, {"deterministic", no_argument, 0, OPT_DET},
-        {"store-paths", required_argument, 0, OPT_STORE}, {"paths", required_argument, 0, OPT_RANGE}, {0, 0, 0, 0}};
+        {"store-paths", required_argument, 0, OPT_STORE}, {"paths", required_argument, 0, OPT_RANGE},
+        {"precision", required_argument, 0, OPT_PRECISION}, {"batch", required_argument, 0, OPT_BATCH}, {0, 0, 0, 0}};
     run_opts o = {0};
     if (pb_cli_init(&o.cli, argc) != PB_OK) return 1;
+    if (!(o.precision = calloc((size_t)argc + 1, sizeof *o.precision))) {
+        pb_cli_clear(&o.cli);
+        return pb_exit_code(pb_raise(PB_ENOMEM, NULL, "out of memory"));
+    }
     int c, rc = 0;
     optind = 1;
     while (rc == 0 && (c = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
@@ -139,6 +206,11 @@ int pb_cmd_run(int argc, char **argv)
     if (rc == 0) rc = pb_cli_finish(&o.cli, argc, argv, "run");
     if (rc == 0 && o.have_range && o.deterministic)
         rc = pb_usage_error("%s", "--paths splits a Monte Carlo run; --deterministic has one path");
+    if (rc == 0 && o.n_precision && (o.deterministic || o.have_range))
+        rc = pb_usage_error("--precision runs batches of paths until its targets are met; it excludes %s",
+                            o.deterministic ? "--deterministic" : "--paths");
+    if (rc == 0 && o.n_precision > PB_MAX_TARGETS) rc = pb_usage_error("at most %d --precision targets", PB_MAX_TARGETS);
+    if (rc == 0 && o.batch && !o.n_precision) rc = pb_usage_error("%s", "--batch sets the batches of --precision");
     if (rc != 0) goto done;
 
     pb_status st;
@@ -147,11 +219,13 @@ int pb_cmd_run(int argc, char **argv)
     char *out_path = pb_cli_out_path(&o.cli, sc, NULL);
     if (!out_path) st = PB_ENOMEM;
     else if (o.deterministic) st = run_deterministic(sc, &o, out_path);
+    else if (o.n_precision) st = run_precision(sc, &o, out_path);
     else st = run_monte_carlo(sc, &o, out_path);
     free(out_path);
     pb_scenario_free(sc);
     rc = pb_exit_code(st);
 done:
+    free(o.precision);
     pb_cli_clear(&o.cli);
     return rc;
 }

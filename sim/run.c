@@ -238,9 +238,11 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
         pb_keep keep = {&res->stored, &res->edges, o->store_paths, 0, 0};
         pb_visitor vs = {&s, stats_begin, stats_block_begin, stats_block_end, stats_path, stats_finish};
         pb_visitor vk = pb_keep_visitor(&keep);
-        pb_visitor *v[2] = {&vs, &vk};
+        pb_visitor *v[2 + PB_MAX_EXTRA] = {&vs, &vk};
+        const int nx = o->n_extra < PB_MAX_EXTRA ? o->n_extra : PB_MAX_EXTRA;
+        for (int i = 0; i < nx; i++) v[2 + i] = o->extra[i];
         pb_kernel_opts ko = {o->threads, o->seed, o->progress && rank == 0, pb_partition_paths(&part)};
-        st = pb_par_agree(pb_kernel_run(sampler, &part, &ko, v, 2, &res->seconds));
+        st = pb_par_agree(pb_kernel_run(sampler, &part, &ko, v, 2 + nx, &res->seconds));
     }
     /* The tests' failing rank: after the kernel, before the merge, as if it
      * had run out of memory there; every rank must then fail. */

@@ -304,6 +304,26 @@ static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *s
 /* ------------------------------------------------------------------ */
 /* The file                                                             */
 
+/* run --precision's root attributes: the targets (one a line), whether
+ * every one was met, and each one's estimate, half-width, tolerance, met. */
+static bool write_precision(hid_t file, const pb_precision *p, bool reached)
+{
+    char text[PB_MAX_TARGETS * 164] = "";
+    int64_t met[PB_MAX_TARGETS], all = reached;
+    for (int i = 0; i < p->n; i++) {
+        if (i) strcat(text, "\n");
+        strcat(text, p->t[i].text);
+        met[i] = p->met[i];
+    }
+    const size_t n = (size_t)p->n;
+    return pb_h5_attr_str(file, "precision_targets", text) >= 0 &&
+           pb_h5_attr_num(file, "precision_reached", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &all) >= 0 &&
+           pb_h5_attr_num(file, "precision_estimate", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, p->estimate) >= 0 &&
+           pb_h5_attr_num(file, "precision_half_width", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, p->half) >= 0 &&
+           pb_h5_attr_num(file, "precision_tolerance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, p->tol) >= 0 &&
+           pb_h5_attr_num(file, "precision_met", H5T_STD_I64LE, H5T_NATIVE_INT64, n, met) >= 0;
+}
+
 /* The root attributes: what the run was. */
 static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info, const pb_state_part *state)
 {
@@ -347,6 +367,7 @@ static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info
         ok = pb_h5_attr_str(file, "command", info->command) >= 0 && pb_h5_attr_str(file, "argv", av) >= 0;
         free(av);
     }
+    if (ok && info->precision) ok = write_precision(file, info->precision, info->precision_reached);
     if (state) {
         int64_t pf = state->first, pe = state->end;
         ok = ok && pb_h5_attr_num(file, "paths_first", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pf) >= 0 &&

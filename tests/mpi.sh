@@ -57,3 +57,18 @@ if [ $rc -ne 0 ] && ! ls "$OUT"/fail.h5* >/dev/null 2>&1 && grep -q "rank 2 fail
 else
     notok "a failing rank fails the job and leaves no file" "exit $rc; $(ls "$OUT" | grep fail)"
 fi
+# run --precision under MPI: the same stop and the same file as the serial
+# run, for 2 and 3 ranks (the counts of P targets reduced across ranks).
+PREC=(-n 200000 -s 3 --batch 8192 --quiet --store-paths 20000 --precision 'mean(npv)~25' --precision 'P(gap_full_cost@2030<=0)~0.01')
+"$SER" run "$SC" "${PREC[@]}" -t 2 -o "$OUT/prec_serial.h5" >"$OUT/prec_serial.txt"
+for np in 2 3; do
+    name="run --precision under mpirun -np $np: the serial stop, /summary, /metrics, /paths and the table"
+    bad=""
+    timeout 300 mpirun -np $np "$MPI" run "$SC" "${PREC[@]}" -t 1 -o "$OUT/prec_$np.h5" >"$OUT/prec_$np.txt" 2>"$OUT/mpi.err" || bad=" (exit $?)"
+    for g in /summary /metrics /paths; do
+        h5diff "$OUT/prec_serial.h5" "$OUT/prec_$np.h5" $g $g >/dev/null 2>&1 || bad="$bad $g"
+    done
+    diff -q "$OUT/prec_serial.txt" "$OUT/prec_$np.txt" >/dev/null || bad="$bad table"
+    [ "$(h5dump -a /paths "$OUT/prec_$np.h5" | grep '(0)')" = "$(h5dump -a /paths "$OUT/prec_serial.h5" | grep '(0)')" ] || bad="$bad paths-attribute"
+    if [ -z "$bad" ]; then ok "$name"; else notok "$name" "differ:$bad" "$(tail -3 "$OUT/mpi.err")"; fi
+done

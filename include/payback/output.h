@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "payback/precision.h"
 #include "payback/run.h"
 #include "payback/stats.h"
 
@@ -33,6 +34,8 @@ typedef struct {
     const char *command;    /* an analysis command's name (root attribute `command`), or NULL for run */
     int argc;               /* the command line (root attribute `argv`, joined by spaces), when command is set */
     char *const *argv;
+    const pb_precision *precision; /* run --precision: its targets and measures (root attributes precision_*), or NULL */
+    bool precision_reached;
     char version[32], build[512];
 } pb_run_info;
 

@@ -12,11 +12,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "payback/kernel.h"
 #include "payback/pathset.h"
 #include "payback/scenario.h"
 #include "payback/stats.h"
 
 #define PB_BLOCK 8192 /* paths per block; part of the results (block sums) */
+#define PB_MAX_EXTRA 4   /* pb_run_opts.extra visitors at most */
 #define PB_PILOT 4096 /* paths 0 .. PB_PILOT-1 fix the quantile sketch's windows (stats.h) */
 
 typedef struct {
@@ -26,6 +28,8 @@ typedef struct {
     int threads;            /* per rank, >= 1 */
     int64_t store_paths;    /* keep the paths with index < store_paths */
     bool progress;          /* progress lines on stderr (rank 0) */
+    pb_visitor *const *extra; /* further visitors of the kernel (e.g. run --precision's counts), or NULL */
+    int n_extra;
     int test_fail_rank;     /* tests only: when > 0, rank test_fail_rank - 1 fails after the kernel,
                                before the merge; 0 (the default): none */
 } pb_run_opts;
