@@ -76,6 +76,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 tally < <(cmocka_suite build-san "[asan]")
 tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/compare.sh build-san/payback tests/out/compare-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/sweep.sh build-san/payback tests/out/sweep-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/precision.sh build-san/payback tests/out/precision-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
@@ -98,6 +100,11 @@ tally < <(
     vg "deterministic run of the baseline" run scenarios/baseline.yaml --deterministic -o tests/out/vg_baseline.h5 --set revenue.growth.volatility=0.2
     vg "summary of a result" summary tests/out/vg_baseline.h5
     vg "Monte Carlo run on 2 threads with stored paths" run tests/data/corr.yaml -n 3000 -t 2 --store-paths 10 -o tests/out/vg_mc.h5 --quiet
+    vg "run --precision in batches, stored paths across batches" run tests/data/corr.yaml -n 20000 -t 2 --batch 8192 --store-paths 9000 \
+        --precision 'mean(npv)~1' --precision 'P(gap_full_cost@2030<=0)~0.01' -o tests/out/vg_prec.h5 --quiet
+    vg "compare with --set-b on 2 threads" compare tests/data/corr.yaml --set-b revenue.growth.long_run=0.1 -n 3000 -t 2 -o tests/out/vg_cmp.h5 --quiet
+    vg "sweep of 2 x 2 points" sweep tests/data/corr.yaml --vary finance.infra_share=0.4,0.6 --vary gpu.accounting_life=3,6 -n 500 -t 2 -o tests/out/vg_sweep.h5 --quiet
+    vg "solve on the central path" solve tests/data/solve_growth.yaml --vary revenue.growth.long_run=0:2 --target 'gap_bain@2030=0' -o tests/out/vg_solve.h5
     # validate exits 2 on bad files: valgrind's own exit code 1 is what we test.
     if valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite \
         build/payback validate tests/bad/many_errors.yaml tests/bad/syntax_error.yaml tests/bad/corr_not_positive_definite.yaml \
