@@ -37,6 +37,15 @@ static const char usage_text[] =
     "                            the value of PATH in [LO, HI] at which TARGET holds: Y=c (the\n"
     "                            central path), mean(Y)=c, qP(Y)=c or P(Y<=c)=q, with Y a metric\n"
     "                            (npv) or a series in a year (gap_full_cost@2035)\n"
+    "  payback sensitivity SCENARIO.yaml [--output Y]... [--method tornado,rank,sobol,shapley]\n"
+    "                            [-n N] [--orders M] [-s SEED] [-t THREADS] [-o OUT.h5]\n"
+    "                            [--set PATH=VALUE]... [--quiet|--progress]\n"
+    "                            which factors move each output Y (default npv and\n"
+    "                            gap_full_cost@<first target year>): tornado, Spearman rank\n"
+    "                            correlation, Sobol indices (independent factors; N (d+2)\n"
+    "                            paths, N default 8192) or Shapley effects (correlated ones;\n"
+    "                            M random orders, default 2000); default tornado,rank and\n"
+    "                            sobol, or shapley when the scenario has correlations\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
     "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
@@ -156,6 +165,7 @@ static const command commands[] = {
     {"run", pb_cmd_run, true, true},
     {"sweep", pb_cmd_sweep, false, true},
     {"solve", pb_cmd_solve, false, true},
+    {"sensitivity", pb_cmd_sensitivity, false, true},
     {"merge", cmd_merge, true, true},
     {"compare", pb_cmd_compare, false, true},
     {"summary", cmd_summary, false, true},
