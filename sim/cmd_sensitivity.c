@@ -159,6 +159,10 @@ static void block(FILE *out, const pb_sens_result *r, const pb_sens_opts *so, in
     if (sob) fprintf(out, "; Sobol on %lld pairs, %lld dropped, Var Y %.6g", (long long)r->s_used[k],
                      (long long)r->s_nonfinite[k], r->s_var[k]);
     if (shp) fprintf(out, "; Shapley Var Y %.6g", r->sh_var[k]);
+    if ((sob || shp) && r->var_top[k] > PB_SENS_TOP_WARN)
+        fprintf(out, "\nwarning: %d samples hold %.0f %% of Var Y (a heavy tail): the variance-based indices below rest "
+                "on a few extreme paths and are unreliable; read the rank correlation, or choose a bounded output",
+                PB_SENS_TOP, 100 * r->var_top[k]);
     fprintf(out, "\n%-*s", w, "factor");
     if (tor) fprintf(out, "  %10s %10s %11s %11s %10s", "q0.1", "q0.9", "Y(q0.1)", "Y(q0.9)", "swing");
     if (rk) fprintf(out, "  %-26s", "Spearman rho [95% CI]");

@@ -249,6 +249,28 @@ static pb_status rank_output(const base_sample *b, pb_sens_result *r, int k, dou
     return PB_OK;
 }
 
+/* The share of the sum of squared deviations from the mean of a[na] and
+ * b[nb] together held by the PB_SENS_TOP largest (model.md §10.4). */
+static double top_share(const double *a, int64_t na, const double *b, int64_t nb)
+{
+    const int64_t n = na + nb;
+    if (n < 2) return NAN;
+    double mean = 0, top[PB_SENS_TOP] = {0}, total = 0;
+    for (int64_t i = 0; i < n; i++) mean += i < na ? a[i] : b[i - na];
+    mean /= (double)n;
+    for (int64_t i = 0; i < n; i++) {
+        const double d = (i < na ? a[i] : b[i - na]) - mean, q = d * d;
+        total += q;
+        if (q <= top[PB_SENS_TOP - 1]) continue;
+        int j = PB_SENS_TOP - 1;
+        for (; j > 0 && top[j - 1] < q; j--) top[j] = top[j - 1];
+        top[j] = q;
+    }
+    double held = 0;
+    for (int j = 0; j < PB_SENS_TOP; j++) held += top[j];
+    return total > 0 ? held / total : 0;
+}
+
 /* Sobol indices of output k over the pairs j whose d + 2 values are all
  * finite (the others are dropped and counted, model.md §10). */
 static pb_status sobol_output(const base_sample *b, pb_sens_result *r, int k, double *ya, double *yb, double *yab)
@@ -278,6 +300,7 @@ static pb_status sobol_output(const base_sample *b, pb_sens_result *r, int k, do
         if (st != PB_OK) return st;
     }
     r->s_var[k] = res.var_y;
+    r->var_top[k] = top_share(ya, m, yb, m);
     for (int i = 0; i < d; i++) {
         const size_t at = (size_t)i * (size_t)r->n_out + (size_t)k;
         r->s[at] = s[i], r->s_lo[at] = slo[i], r->s_hi[at] = shi[i];
@@ -439,6 +462,9 @@ static pb_status shapley(const pb_scenario *sc, const pb_sampler *s, const pb_se
     for (c.k = 0; st == PB_OK && c.k < o->n_out; c.k++) {
         if ((st = pb_shapley(d, shapley_replay, &c, &so, &res)) != PB_OK) break;
         r->sh_var[c.k] = res.var_y;
+        /* The N_v independent paths are evaluations 0 .. N_v-1 (indices.h). */
+        const double top = top_share(c.y + (size_t)c.k * (size_t)c.n_eval, so.n_var, NULL, 0);
+        if (!(r->var_top[c.k] >= top)) r->var_top[c.k] = top;
         for (int i = 0; i < d; i++) {
             const size_t at = (size_t)i * (size_t)o->n_out + (size_t)c.k;
             r->sh[at] = dummy[i], r->sh_lo[at] = dlo[i], r->sh_hi[at] = dhi[i];
@@ -460,7 +486,10 @@ pb_status pb_sensitivity(const pb_scenario *sc, const pb_sens_opts *o, pb_sens_r
     pb_sampler *s = pb_sampler_alloc(sc, &st);
     if (!s) return st;
     r->n_factors = pb_sampler_n_factors(s);
-    if (!(r->names = calloc((size_t)r->n_factors + 1, sizeof *r->names))) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+    r->names = calloc((size_t)r->n_factors + 1, sizeof *r->names);
+    r->var_top = malloc(((size_t)o->n_out + 1) * sizeof *r->var_top);
+    if (!r->names || !r->var_top) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+    for (int k = 0; st == PB_OK && k < o->n_out; k++) r->var_top[k] = NAN;
     for (int f = 0; st == PB_OK && f < r->n_factors; f++)
         snprintf(r->names[f], sizeof r->names[f], "%s", pb_sampler_factor(s, f)->name);
     if (st == PB_OK && (o->methods & PB_SENS_TORNADO)) st = tornado(sc, s, o, r);
@@ -474,7 +503,7 @@ void pb_sens_result_clear(pb_sens_result *r)
 {
     void *p[] = {r->names, r->tf, r->t_low, r->t_high, r->y_low, r->y_high, r->swing, r->rf, r->rho, r->rho_lo,
                  r->rho_hi, r->r_used, r->r_nonfinite, r->s, r->s_lo, r->s_hi, r->st, r->st_lo, r->st_hi, r->s_var,
-                 r->s_used, r->s_nonfinite, r->sh, r->sh_lo, r->sh_hi, r->sh_var};
+                 r->s_used, r->s_nonfinite, r->sh, r->sh_lo, r->sh_hi, r->sh_var, r->var_top};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
     memset(r, 0, sizeof *r);
 }

@@ -144,6 +144,8 @@ static bool write_sobol(hid_t file, const pb_sens_result *r, const pb_sens_opts 
               var2(&g, "ST_lo", r->st_lo, "1", "lower end of S_Ti's 95 % bootstrap interval") &&
               var2(&g, "ST_hi", r->st_hi, "1", "upper end of S_Ti's 95 % bootstrap interval") &&
               var1(&g, "var_y", r->s_var, vu, "Var Y over the base pairs A and B") &&
+              var1(&g, "var_top_share", r->var_top, "1", "share of Var Y's sum of squares held by the 10 samples "
+                   "farthest from the mean (near 1: the indices rest on a few paths)") &&
               count1(&g, "n_used", r->s_used, "base pairs used (all d + 2 values of Y finite)") &&
               count1(&g, "nonfinite", r->s_nonfinite, "base pairs left out: some Y not finite");
     group_close(&g);
@@ -160,6 +162,8 @@ static bool write_shapley(hid_t file, const pb_sens_result *r, const pb_sens_opt
               var2(&g, "share_lo", r->sh_lo, "1", "lower end of the share's 95 % bootstrap interval") &&
               var2(&g, "share_hi", r->sh_hi, "1", "upper end of the share's 95 % bootstrap interval") &&
               var1(&g, "var_y", r->sh_var, vu, "Var Y over N_v independent paths") &&
+              var1(&g, "var_top_share", r->var_top, "1", "share of Var Y's sum of squares held by the 10 samples "
+                   "farthest from the mean (near 1: the shares rest on a few paths)") &&
               pb_h5_attr_num(g.grp, "exact", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &exact) >= 0 &&
               pb_h5_attr_num(g.grp, "n_outer", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &r->sh_outer) >= 0 &&
               pb_h5_attr_num(g.grp, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &r->sh_evals) >= 0;

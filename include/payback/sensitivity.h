@@ -26,6 +26,8 @@
 
 enum { PB_SENS_TORNADO = 1, PB_SENS_RANK = 2, PB_SENS_SOBOL = 4, PB_SENS_SHAPLEY = 8 };
 
+#define PB_SENS_TOP 10           /* the extreme samples var_top counts */
+#define PB_SENS_TOP_WARN 0.5     /* var_top above it: a warning in the table */
 /* The tornado's quantiles (model.md §10). */
 #define PB_TORNADO_LOW 0.1
 #define PB_TORNADO_HIGH 0.9
@@ -66,6 +68,11 @@ typedef struct {
     int64_t sh_outer;            /* N_o per subset (exact) or 1 (random orders) */
     int64_t sh_evals;            /* paths run for Shapley */
     int64_t paths;               /* every path simulated (central paths included) */
+    /* [n_out]: the share of Var Y's sum of squares held by the PB_SENS_TOP
+     * samples farthest from the mean (Sobol: A and B; Shapley: the N_v
+     * paths; NaN when neither ran).  Near 1, Var Y rests on a few extreme
+     * paths and variance shares are noise (model.md §10.4). */
+    double *var_top;
 } pb_sens_result;
 
 /* Checks what can be checked before any path runs: a year metric among
