@@ -121,7 +121,10 @@ static void measure(const pb_target *t, const pb_summary *s, const int64_t *coun
         const double *lo = y->is_series ? s->series[y->index].q_lo : s->metric[y->index].q_lo;
         const double *hi = y->is_series ? s->series[y->index].q_hi : s->metric[y->index].q_hi;
         *est = q[at];
-        *half = fmax(hi[at] - q[at], q[at] - lo[at]);
+        /* Never narrower than the quantile sketch's own resolution: each
+         * value is within 2^-10 of an order statistic (stats.h), so an
+         * interval whose ends fall in one bucket is not exact. */
+        *half = fmax(fmax(hi[at] - q[at], q[at] - lo[at]), 0x1p-10 * fabs(q[at]));
         if (isinf(q[at]) && isinf(lo[at]) && isinf(hi[at])) *half = 0; /* "never" on the whole interval */
     } else {
         double lo, hi;

@@ -53,7 +53,7 @@ assert abs(est[0] - m) < 1e-12 and abs(half[0] - 1.959964 * se) < 1e-12, (est[0]
 # q0.9(revenue@2030): the larger side of the interval, 2 % of the estimate
 s = f["summary"]; yr = list(s["year"][:]).index(2030); j = list(s["quantile"][:]).index(0.9)
 q, lo, hi = (s[v][yr, j] for v in ("revenue_q", "revenue_q_lo", "revenue_q_hi"))
-assert abs(est[1] - q) < 1e-12 and abs(half[1] - max(hi - q, q - lo)) < 1e-12 and abs(tol[1] - 0.02 * q) < 1e-9
+assert abs(est[1] - q) < 1e-12 and abs(half[1] - max(hi - q, q - lo, 2**-10 * abs(q))) < 1e-12 and abs(tol[1] - 0.02 * q) < 1e-9
 # P(gap<=0) in 2030: the file's p_gap_closed_full_cost (same paths), Wilson's larger side
 p = s["p_gap_closed_full_cost"][yr]; plo = s["p_gap_closed_full_cost_lo"][yr]; phi = s["p_gap_closed_full_cost_hi"][yr]
 assert abs(est[2] - p) < 1e-12 and abs(half[2] - max(p - plo, phi - p)) < 1e-12, (est[2], p, half[2])
