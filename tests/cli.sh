@@ -2,17 +2,7 @@
 # cli.sh BIN OUTDIR: end-to-end tests of the payback command line.
 # Prints one line per check, "ok - NAME" or "not ok - NAME" (with the
 # difference below it); tests/all.sh counts them.
-set -u
-BIN=$1
-OUT=$2
-PY=${PYTHON:-/usr/bin/python3}
-rm -rf "$OUT"
-mkdir -p "$OUT"
-cd "$(dirname "$0")/.."
-
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'; }
-check() { local name=$1; shift; if "$@" >"$OUT/check.log" 2>&1; then ok "$name"; else notok "$name" "$(head -40 "$OUT/check.log")"; fi; }
+. "$(dirname "$0")/checks.sh" "$1" "$2"
 
 # 1. Malformed scenarios: the exact stderr and exit status of `validate`
 #    (tests/bad/NAME.err), and `run` exits 2 leaving no output file.

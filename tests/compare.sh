@@ -10,17 +10,7 @@
 #      and neither leaves a file.
 # Prints one line per check, "ok - NAME" or "not ok - NAME" (with the
 # difference below it); tests/all.sh counts them.
-set -u
-BIN=$1
-OUT=$2
-PY=${PYTHON:-/usr/bin/python3}
-rm -rf "$OUT"
-mkdir -p "$OUT"
-cd "$(dirname "$0")/.."
-
-ok() { echo "ok - compare: $1"; }
-notok() { echo "not ok - compare: $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'; }
-check() { local name=$1; shift; if "$@" >"$OUT/check.log" 2>&1; then ok "$name"; else notok "$name" "$(head -40 "$OUT/check.log")"; fi; }
+. "$(dirname "$0")/checks.sh" "$1" "$2" compare
 
 # baseline has paybacks within its horizon, IRRs, and every kind of draw.
 SC=scenarios/baseline.yaml

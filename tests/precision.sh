@@ -2,17 +2,7 @@
 # precision.sh BIN OUTDIR: run --precision (docs/model.md §10.5).  Batches of
 # 8,192 paths of tests/data/corr.yaml until the targets' 95 % intervals are
 # within their tolerances.  Prints "ok - ..." / "not ok - ..." lines.
-set -u
-BIN=$1
-OUT=$2
-PY=${PYTHON:-/usr/bin/python3}
-rm -rf "$OUT"
-mkdir -p "$OUT"
-cd "$(dirname "$0")/.."
-
-ok() { echo "ok - precision: $1"; }
-notok() { echo "not ok - precision: $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'; }
-check() { local name=$1; shift; if "$@" >"$OUT/check.log" 2>&1; then ok "$name"; else notok "$name" "$(head -40 "$OUT/check.log")"; fi; }
+. "$(dirname "$0")/checks.sh" "$1" "$2" precision
 
 S=tests/data/corr.yaml
 T=(--precision 'mean(npv)~25' --precision 'q0.9(revenue@2030)~2%' --precision 'P(gap_full_cost@2030<=0)~0.01')

@@ -2,18 +2,7 @@
 # sensitivity.sh BIN OUTDIR: end-to-end tests of `payback sensitivity`
 # (interfaces.md §4-§5, docs/model.md §10.4, §11 case 9).  Prints
 # "ok - NAME" / "not ok - NAME" lines for tests/all.sh.
-set -u
-BIN=$(realpath "$1")
-OUT=$2
-PY=${PYTHON:-/usr/bin/python3}
-rm -rf "$OUT"
-mkdir -p "$OUT"
-OUT=$(realpath "$OUT")
-cd "$(dirname "$0")/.."
-
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; shift; [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /'; }
-check() { local name=$1; shift; if "$@" >"$OUT/check.log" 2>&1; then ok "$name"; else notok "$name" "$(head -40 "$OUT/check.log")"; fi; }
+. "$(dirname "$0")/checks.sh" "$1" "$2"
 
 T=tests/data/tornado.yaml
 S=tests/data/sobol.yaml
