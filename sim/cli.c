@@ -40,13 +40,40 @@ pb_status pb_cli_init(pb_cli *o, int argc)
     memset(o, 0, sizeof *o);
     o->paths = -1;
     o->sets = calloc((size_t)argc + 1, sizeof *o->sets);
-    return o->sets ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory");
+    o->argv = calloc((size_t)argc + 1, sizeof *o->argv);
+    if (!o->sets || !o->argv) {
+        pb_cli_clear(o);
+        return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    }
+    return PB_OK;
 }
 
 void pb_cli_clear(pb_cli *o)
 {
     free(o->sets);
-    o->sets = NULL;
+    free(o->argv);
+    o->sets = o->argv = NULL;
+}
+
+int pb_cli_options(pb_cli *o, int argc, char **argv, const struct option *longopts, pb_cli_own own, void *ctx)
+{
+    o->argc = argc;
+    for (int i = 0; i < argc; i++) o->argv[i] = argv[i];
+    int c, rc = 0;
+    optind = 1;
+    while (rc == 0 && (c = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
+        int taken = pb_cli_option(o, c, optarg);
+        if (taken == 0) rc = own(ctx, c, optarg);
+        else if (taken != 1) rc = taken;
+    }
+    return rc;
+}
+
+int pb_cli_parse(pb_cli *o, int argc, char **argv, const struct option *longopts, pb_cli_own own, void *ctx,
+                 const char *command)
+{
+    int rc = pb_cli_options(o, argc, argv, longopts, own, ctx);
+    return rc ? rc : pb_cli_finish(o, argc, argv, command);
 }
 
 int pb_cli_option(pb_cli *o, int c, const char *arg)

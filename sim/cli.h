@@ -23,6 +23,8 @@ typedef struct {
     unsigned long long seed;
     bool have_seed, quiet, progress;
     int threads;          /* 0 until pb_cli_threads: OMP_NUM_THREADS, else all cores */
+    int argc;             /* the command line as typed (getopt permutes argv), for the */
+    char **argv;          /* file's `argv` attribute: argc + 1 slots (owned: pb_cli_clear) */
 } pb_cli;
 
 /* getopt_long entries of the shared options (short options "n:s:o:t:"),
@@ -41,6 +43,16 @@ void pb_cli_clear(pb_cli *o);
 /* Takes getopt's c and optarg if c is a shared option: 1 taken, 0 not a
  * shared option, 2 a usage error (raised; the exit status). */
 int pb_cli_option(pb_cli *o, int c, const char *arg);
+/* A command's own option c (getopt's return, not a shared one) with its
+ * argument: 0 taken, else the exit status of a usage error (raised). */
+typedef int (*pb_cli_own)(void *ctx, int c, char *arg);
+/* Reads a command's options: the shared ones into o, the others through
+ * own(ctx, ...); optind is then the first operand.  o must be
+ * pb_cli_init'ed.  Returns 0, or 2 after a usage error. */
+int pb_cli_options(pb_cli *o, int argc, char **argv, const struct option *longopts, pb_cli_own own, void *ctx);
+/* pb_cli_options, then pb_cli_finish (one scenario file). */
+int pb_cli_parse(pb_cli *o, int argc, char **argv, const struct option *longopts, pb_cli_own own, void *ctx,
+                 const char *command);
 /* After the options: --quiet/--progress, exactly one scenario file left
  * (argv[optind]).  0, or 2 after a usage error naming the command. */
 int pb_cli_finish(pb_cli *o, int argc, char **argv, const char *command);

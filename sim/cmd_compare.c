@@ -115,6 +115,15 @@ static pb_status run_compare(const compare_opts *o, const pb_scenario *a, const 
     return st;
 }
 
+/* compare's own option, --set-b. */
+static int compare_option(void *ctx, int c, char *arg)
+{
+    compare_opts *o = ctx;
+    if (c != OPT_SET_B) return pb_usage_error("%s", "unknown or incomplete option to 'compare'");
+    o->sets_b[o->n_sets_b++] = arg;
+    return 0;
+}
+
 int pb_cmd_compare(int argc, char **argv)
 {
     static const struct option longopts[] = {PB_CLI_LONGOPTS, {"set-b", required_argument, 0, OPT_SET_B}, {0, 0, 0, 0}};
@@ -124,20 +133,13 @@ int pb_cmd_compare(int argc, char **argv)
         pb_cli_clear(&o.cli);
         return pb_exit_code(pb_raise(PB_ENOMEM, NULL, "out of memory"));
     }
-    int c, rc = 0;
-    optind = 1;
-    while (rc == 0 && (c = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int taken = pb_cli_option(&o.cli, c, optarg);
-        if (taken == 0 && c == OPT_SET_B) o.sets_b[o.n_sets_b++] = optarg;
-        else if (taken == 0) rc = pb_usage_error("%s", "unknown or incomplete option to 'compare'");
-        else if (taken != 1) rc = taken;
-    }
+    int rc = pb_cli_options(&o.cli, argc, argv, longopts, compare_option, &o);
     if (rc == 0) rc = finish_args(&o, argc, argv);
     if (rc == 0) {
         pb_status st;
         pb_scenario *a = pb_cli_load(&o.cli, NULL, 0, &st), *b = a ? load_b(&o, &st) : NULL;
         if (a && b) st = check_pair(a, b, o.cli.have_seed);
-        if (st == PB_OK) st = run_compare(&o, a, b, argc, argv);
+        if (st == PB_OK) st = run_compare(&o, a, b, o.cli.argc, o.cli.argv);
         pb_scenario_free(b);
         pb_scenario_free(a);
         rc = pb_exit_code(st);

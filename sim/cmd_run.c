@@ -151,8 +151,9 @@ static pb_status run_precision(pb_scenario *sc, const run_opts *o, const char *o
 }
 
 /* run's own options; the shared ones are in o->cli. */
-static int run_option(run_opts *o, int c, char *arg)
+static int run_option(void *ctx, int c, char *arg)
 {
+    run_opts *o = ctx;
     unsigned long long v, w;
     char *colon;
     switch (c) {
@@ -196,14 +197,7 @@ int pb_cmd_run(int argc, char **argv)
         pb_cli_clear(&o.cli);
         return pb_exit_code(pb_raise(PB_ENOMEM, NULL, "out of memory"));
     }
-    int c, rc = 0;
-    optind = 1;
-    while (rc == 0 && (c = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int taken = pb_cli_option(&o.cli, c, optarg);
-        if (taken == 0) rc = run_option(&o, c, optarg);
-        else if (taken != 1) rc = taken;
-    }
-    if (rc == 0) rc = pb_cli_finish(&o.cli, argc, argv, "run");
+    int rc = pb_cli_parse(&o.cli, argc, argv, longopts, run_option, &o, "run");
     if (rc == 0 && o.have_range && o.deterministic)
         rc = pb_usage_error("%s", "--paths splits a Monte Carlo run; --deterministic has one path");
     if (rc == 0 && o.n_precision && (o.deterministic || o.have_range))

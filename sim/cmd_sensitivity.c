@@ -28,6 +28,7 @@ typedef struct {
     int n_y;
     unsigned methods;           /* 0: the defaults */
     long long orders;           /* -1: the default */
+    int n_method;               /* --method options so far (for their positions) */
     pb_output_sel y[MAX_OUTPUTS];
 } sens_opts;
 
@@ -51,15 +52,16 @@ static int parse_methods(sens_opts *o, const char *arg, int n)
     }
 }
 
-static int sens_option(sens_opts *o, int c, const char *arg, int *n_method)
+static int sens_option(void *ctx, int c, char *arg)
 {
+    sens_opts *o = ctx;
     unsigned long long v;
     switch (c) {
     case OPT_Y:
         if (o->n_y == MAX_OUTPUTS) return pb_usage_error("'sensitivity' takes at most %d --output", MAX_OUTPUTS);
         o->y_text[o->n_y++] = arg;
         return 0;
-    case OPT_METHOD: return parse_methods(o, arg, ++*n_method);
+    case OPT_METHOD: return parse_methods(o, arg, ++o->n_method);
     case OPT_ORDERS:
         if (!pb_parse_u64(arg, &v) || v < 1 || v > (1ULL << 32))
             return pb_usage_error("--orders takes a number of random orders from 1 to 4294967296, not '%s'", arg);
@@ -252,28 +254,15 @@ int pb_cmd_sensitivity(int argc, char **argv)
         {"output", required_argument, 0, OPT_Y},    {"method", required_argument, 0, OPT_METHOD},
         {"orders", required_argument, 0, OPT_ORDERS}, {0, 0, 0, 0}};
     sens_opts o = {.orders = -1};
-    char **args = malloc(sizeof *args * ((size_t)argc + 1)); /* argv as given: getopt permutes it */
-    if (!args || pb_cli_init(&o.cli, argc) != PB_OK) {
-        free(args);
-        return pb_exit_code(pb_raise(PB_ENOMEM, NULL, "out of memory"));
-    }
-    memcpy(args, argv, sizeof *args * ((size_t)argc + 1));
-    int c, rc = 0, n_method = 0;
-    optind = 1;
-    while (rc == 0 && (c = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int taken = pb_cli_option(&o.cli, c, optarg);
-        if (taken == 0) rc = sens_option(&o, c, optarg, &n_method);
-        else if (taken != 1) rc = taken;
-    }
-    if (rc == 0) rc = pb_cli_finish(&o.cli, argc, argv, "sensitivity");
+    if (pb_cli_init(&o.cli, argc) != PB_OK) return 1;
+    int rc = pb_cli_parse(&o.cli, argc, argv, longopts, sens_option, &o, "sensitivity");
     if (rc == 0) {
         pb_status st;
         pb_scenario *sc = pb_cli_load(&o.cli, NULL, 0, &st);
-        if (sc) st = sensitivity(&o, sc, argc, args);
+        if (sc) st = sensitivity(&o, sc, o.cli.argc, o.cli.argv);
         pb_scenario_free(sc);
         rc = pb_exit_code(st);
     }
     pb_cli_clear(&o.cli);
-    free(args);
     return rc;
 }

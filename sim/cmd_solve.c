@@ -388,8 +388,9 @@ static pb_status solve_and_write(solve_ctx *c, const char *path, int argc, char 
 
 /* ---- the command -------------------------------------------------------- */
 
-static int solve_option(solve_ctx *c, int opt, char *arg)
+static int solve_option(void *ctx, int opt, char *arg)
 {
+    solve_ctx *c = ctx;
     switch (opt) {
     case OPT_VARY:
         if (c->n_vary++) return pb_usage_error("%s", "'solve' takes one --vary PATH=LO:HI");
@@ -431,21 +432,11 @@ int pb_cmd_solve(int argc, char **argv)
                                              {"deterministic", no_argument, 0, OPT_DET},
                                              {0, 0, 0, 0}};
     solve_ctx *c = calloc(1, sizeof *c);
-    char **args = malloc(sizeof *args * ((size_t)argc + 1)); /* argv as given: getopt permutes it */
-    if (!c || !args || pb_cli_init(&c->cli, argc) != PB_OK) {
+    if (!c || pb_cli_init(&c->cli, argc) != PB_OK) {
         free(c);
-        free(args);
         return pb_exit_code(pb_raise(PB_ENOMEM, NULL, "out of memory"));
     }
-    memcpy(args, argv, sizeof *args * ((size_t)argc + 1));
-    int opt, rc = 0;
-    optind = 1;
-    while (rc == 0 && (opt = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int taken = pb_cli_option(&c->cli, opt, optarg);
-        if (taken == 0) rc = solve_option(c, opt, optarg);
-        else if (taken != 1) rc = taken;
-    }
-    if (rc == 0) rc = pb_cli_finish(&c->cli, argc, argv, "solve");
+    int rc = pb_cli_parse(&c->cli, argc, argv, longopts, solve_option, c, "solve");
     if (rc == 0 && (!c->n_vary || !c->target_text))
         rc = pb_usage_error("%s", "'solve' needs --vary PATH=LO:HI and --target TARGET");
     if (rc == 0) {
@@ -455,7 +446,7 @@ int pb_cmd_solve(int argc, char **argv)
         char *path = st == PB_OK ? pb_cli_out_path(&c->cli, base, "solve") : NULL;
         if (st == PB_OK && !path) st = PB_ENOMEM;
         pb_scenario_free(base);
-        if (st == PB_OK) st = solve_and_write(c, path, argc, args);
+        if (st == PB_OK) st = solve_and_write(c, path, c->cli.argc, c->cli.argv);
         free(path);
         rc = pb_exit_code(st);
     }
@@ -464,6 +455,5 @@ int pb_cmd_solve(int argc, char **argv)
     free(c->y);
     free(c->buf);
     free(c);
-    free(args);
     return rc;
 }

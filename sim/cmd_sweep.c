@@ -154,8 +154,9 @@ static pb_status sweep(sweep_opts *o, pb_scenario *base, const char *out_path, i
     return st;
 }
 
-static int sweep_option(sweep_opts *o, int c, char *arg)
+static int sweep_option(void *ctx, int c, char *arg)
 {
+    sweep_opts *o = ctx;
     if (c != OPT_VARY) return pb_usage_error("%s", "unknown or incomplete option to 'sweep'");
     if (o->nv == PB_SWEEP_MAX_DIMS) return pb_usage_error("'sweep' takes at most %d --vary", PB_SWEEP_MAX_DIMS);
     pb_status st = pb_vary_parse(arg, o->nv + 1, false, &o->vary[o->nv]);
@@ -188,30 +189,17 @@ int pb_cmd_sweep(int argc, char **argv)
 {
     static const struct option longopts[] = {PB_CLI_LONGOPTS, {"vary", required_argument, 0, OPT_VARY}, {0, 0, 0, 0}};
     sweep_opts o = {0};
-    char **args = malloc(sizeof *args * ((size_t)argc + 1)); /* argv as given: getopt permutes it */
-    if (!args || pb_cli_init(&o.cli, argc) != PB_OK) {
-        free(args);
-        return pb_exit_code(pb_raise(PB_ENOMEM, NULL, "out of memory"));
-    }
-    memcpy(args, argv, sizeof *args * ((size_t)argc + 1));
-    int c, rc = 0;
-    optind = 1;
-    while (rc == 0 && (c = getopt_long(argc, argv, PB_CLI_SHORTOPTS, longopts, NULL)) != -1) {
-        int taken = pb_cli_option(&o.cli, c, optarg);
-        if (taken == 0) rc = sweep_option(&o, c, optarg);
-        else if (taken != 1) rc = taken;
-    }
-    if (rc == 0) rc = pb_cli_finish(&o.cli, argc, argv, "sweep");
+    if (pb_cli_init(&o.cli, argc) != PB_OK) return 1;
+    int rc = pb_cli_parse(&o.cli, argc, argv, longopts, sweep_option, &o, "sweep");
     if (rc == 0 && o.nv == 0) rc = pb_usage_error("%s", "'sweep' needs at least one --vary PATH=LO:HI:STEP or PATH=V1,V2,...");
     if (rc == 0) {
         pb_status st;
         pb_scenario *base = pb_cli_load(&o.cli, NULL, 0, &st);
-        if (base) st = sweep_checked(&o, base, argc, args);
+        if (base) st = sweep_checked(&o, base, o.cli.argc, o.cli.argv);
         pb_scenario_free(base);
         rc = pb_exit_code(st);
     }
     for (int j = 0; j < o.nv; j++) pb_vary_clear(&o.vary[j]);
     pb_cli_clear(&o.cli);
-    free(args);
     return rc;
 }
