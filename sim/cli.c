@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -142,14 +143,32 @@ int64_t pb_cli_paths(const pb_cli *o, const pb_scenario *sc, int64_t def)
 
 bool pb_cli_progress(const pb_cli *o) { return o->progress || (!o->quiet && isatty(2)); }
 
-char *pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix)
+pb_status pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix, char **path)
 {
     char *p = NULL;
+    *path = NULL;
+    if (o->output && !*o->output) return pb_raise(PB_EUSAGE, NULL, "-o takes a file name, not ''");
     if (o->output) p = strdup(o->output);
     else if ((p = malloc(strlen(sc->name) + (suffix ? strlen(suffix) : 0) + 16)))
         sprintf(p, suffix ? "results/%s-%s.h5" : "results/%s.h5", sc->name, suffix);
-    if (!p) pb_raise(PB_ENOMEM, NULL, "out of memory");
-    return p;
+    if (!p) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    /* Checked now, not after hours of paths: the file is written as
+     * PATH.part in PATH's folder and renamed (h5util.h). */
+    struct stat sb;
+    pb_status st = PB_OK;
+    if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = pb_raise(PB_EUSAGE, NULL, "-o '%s' is a folder; expected a file name", p);
+    char *dir = st == PB_OK ? strdup(p) : NULL;
+    if (st == PB_OK && !dir) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+    if (dir) {
+        char *slash = strrchr(dir, '/');
+        const char *folder = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+        if (stat(folder, &sb) == 0 && (!S_ISDIR(sb.st_mode) || access(folder, W_OK) != 0))
+            st = pb_raise(PB_EIO, NULL, "cannot write '%s': '%s' is not a folder that can be written in", p, folder);
+        free(dir);
+    }
+    if (st != PB_OK) free(p);
+    else *path = p;
+    return st;
 }
 
 static void iso_now(char *buf, size_t len)

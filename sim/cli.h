@@ -67,9 +67,12 @@ uint64_t pb_cli_seed(const pb_cli *o, const pb_scenario *sc);
 int64_t pb_cli_paths(const pb_cli *o, const pb_scenario *sc, int64_t def);
 /* Whether progress goes to stderr (--progress, or a terminal unless --quiet). */
 bool pb_cli_progress(const pb_cli *o);
-/* -o, else results/<name>.h5 or, with a suffix, results/<name>-<suffix>.h5.
- * A heap string (NULL after pb_raise when out of memory). */
-char *pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix);
+/* -o, else results/<name>.h5 or, with a suffix, results/<name>-<suffix>.h5,
+ * into *path (a heap string), checked before any path runs: an empty name
+ * or a folder is a usage error (PB_EUSAGE), a folder that exists and cannot
+ * be written in a runtime one (PB_EIO); PB_ENOMEM.  *path is NULL unless
+ * PB_OK. */
+pb_status pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix, char **path);
 
 /* A usage error: raised (one line on stderr), a pointer to --help; returns 2. */
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

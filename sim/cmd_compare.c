@@ -90,10 +90,11 @@ static pb_status run_compare(const compare_opts *o, const pb_scenario *a, const 
                           .seed = pb_cli_seed(&o->cli, a),
                           .threads = pb_cli_threads(&o->cli),
                           .progress = pb_cli_progress(&o->cli)};
-    char *out_path = pb_cli_out_path(&o->cli, a, "compare");
-    if (!out_path) return PB_ENOMEM;
+    char *out_path;
+    pb_status st = pb_cli_out_path(&o->cli, a, "compare", &out_path);
+    if (st != PB_OK) return st;
     pb_compare_result r;
-    pb_status st = pb_compare_run(a, b, &co, &r);
+    st = pb_compare_run(a, b, &co, &r);
     if (st == PB_OK) {
         pb_run_info info;
         pb_cli_fill_info(&info, a, co.seed);

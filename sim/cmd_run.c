@@ -210,9 +210,10 @@ int pb_cmd_run(int argc, char **argv)
     pb_status st;
     pb_scenario *sc = pb_cli_load(&o.cli, NULL, 0, &st);
     if (!sc) { rc = pb_exit_code(st); goto done; }
-    char *out_path = pb_cli_out_path(&o.cli, sc, NULL);
-    if (!out_path) st = PB_ENOMEM;
-    else if (o.deterministic) st = run_deterministic(sc, &o, out_path);
+    char *out_path = NULL;
+    st = pb_cli_out_path(&o.cli, sc, NULL, &out_path);
+    if (st != PB_OK) {
+    } else if (o.deterministic) st = run_deterministic(sc, &o, out_path);
     else if (o.n_precision) st = run_precision(sc, &o, out_path);
     else st = run_monte_carlo(sc, &o, out_path);
     free(out_path);

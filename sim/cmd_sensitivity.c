@@ -59,6 +59,10 @@ static int sens_option(void *ctx, int c, char *arg)
     switch (c) {
     case OPT_Y:
         if (o->n_y == MAX_OUTPUTS) return pb_usage_error("'sensitivity' takes at most %d --output", MAX_OUTPUTS);
+        for (int k = 0; k < o->n_y; k++)
+            if (!strcmp(o->y_text[k], arg))
+                return pb_exit_code(pb_raise(PB_EUSAGE, &(pb_loc){"--output", o->n_y + 1, 1},
+                                             "found '%s' a second time; expected each output once", arg));
         o->y_text[o->n_y++] = arg;
         return 0;
     case OPT_METHOD: return parse_methods(o, arg, ++o->n_method);
@@ -140,10 +144,14 @@ static int rows_of(const pb_sens_result *r, const pb_sens_opts *so, int k, row *
     for (int f = 0; f < r->n_factors; f++) rows[f] = (row){-1, -1, f, NAN};
     for (int i = 0; i < r->nt; i++) rows[r->tf[i]].t = i;
     for (int i = 0; i < r->nr; i++) rows[r->rf[i]].rk = i;
+    /* Variance shares order the rows unless a few paths hold Var Y
+     * (model.md §10.4, "Heavy tails"): then ranks and swings do. */
+    const bool shares = !pb_sens_heavy(r, k);
     for (int f = 0; f < r->n_factors; f++) {
         row *w = &rows[f];
-        if (so->methods & PB_SENS_SOBOL) w->key = r->st[(size_t)f * K + k];
-        else if (so->methods & PB_SENS_SHAPLEY) w->key = r->sh[(size_t)f * K + k];
+        if (shares && (so->methods & PB_SENS_SOBOL)) w->key = r->st[(size_t)f * K + k];
+        else if (shares && (so->methods & PB_SENS_SHAPLEY)) w->key = r->sh[(size_t)f * K + k];
+        else if (w->rk >= 0) w->key = fabs(r->rho[(size_t)w->rk * K + k]);
         else if (w->t >= 0) w->key = r->swing[(size_t)w->t * K + k];
         else if (w->rk >= 0) w->key = fabs(r->rho[(size_t)w->rk * K + k]);
     }
@@ -161,10 +169,10 @@ static void block(FILE *out, const pb_sens_result *r, const pb_sens_opts *so, in
     if (sob) fprintf(out, "; Sobol on %lld pairs, %lld dropped, Var Y %.6g", (long long)r->s_used[k],
                      (long long)r->s_nonfinite[k], r->s_var[k]);
     if (shp) fprintf(out, "; Shapley Var Y %.6g", r->sh_var[k]);
-    if ((sob || shp) && r->var_top[k] > PB_SENS_TOP_WARN)
+    if ((sob || shp) && pb_sens_heavy(r, k))
         fprintf(out, "\nwarning: %d samples hold %.0f %% of Var Y (a heavy tail): the variance-based indices below rest "
-                "on a few extreme paths and are unreliable; read the rank correlation, or choose a bounded output",
-                PB_SENS_TOP, 100 * r->var_top[k]);
+                "on a few extreme paths and are unreliable; rows are sorted by |Spearman rho| instead; choose a "
+                "bounded output for variance shares", PB_SENS_TOP, 100 * r->var_top[k]);
     fprintf(out, "\n%-*s", w, "factor");
     if (tor) fprintf(out, "  %10s %10s %11s %11s %10s", "q0.1", "q0.9", "Y(q0.1)", "Y(q0.9)", "swing");
     if (rk) fprintf(out, "  %-26s", "Spearman rho [95% CI]");
@@ -226,8 +234,8 @@ static pb_status sensitivity(sens_opts *o, const pb_scenario *sc, int argc, char
                        o->orders > 0 ? o->orders : DEFAULT_ORDERS, pb_cli_seed(&o->cli, sc), pb_cli_threads(&o->cli),
                        pb_cli_progress(&o->cli)};
     if ((st = pb_sens_check(sc, &so)) != PB_OK) return st;
-    char *out_path = pb_cli_out_path(&o->cli, sc, "sensitivity");
-    if (!out_path) return PB_ENOMEM;
+    char *out_path;
+    if ((st = pb_cli_out_path(&o->cli, sc, "sensitivity", &out_path)) != PB_OK) return st;
     pb_sens_result r;
     st = pb_sensitivity(sc, &so, &r);
     pb_run_info info;

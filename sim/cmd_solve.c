@@ -242,8 +242,10 @@ static pb_status bisect(solve_ctx *c, double tol, double *a, double *b, double f
         double m = *a + 0.5 * (*b - *a), fm;
         pb_status st = f_at(c, m, &fm);
         if (st != PB_OK) return st;
-        if (fm == 0) *a = *b = m;
-        else if ((fm < 0) == (fa < 0)) *a = m, fa = fm;
+        /* P is a step function of x: on a stretch where it equals q
+         * exactly, the search goes on towards LO, so that the root is the
+         * edge of the stretch nearest LO and the bracket keeps a width. */
+        if (fm != 0 && (fm < 0) == (fa < 0)) *a = m, fa = fm;
         else *b = m;
     }
     *root = *a + 0.5 * (*b - *a);
@@ -443,8 +445,8 @@ int pb_cmd_solve(int argc, char **argv)
         pb_status st;
         pb_scenario *base = pb_cli_load(&c->cli, NULL, 0, &st);
         if (base) st = prepare(c, base);
-        char *path = st == PB_OK ? pb_cli_out_path(&c->cli, base, "solve") : NULL;
-        if (st == PB_OK && !path) st = PB_ENOMEM;
+        char *path = NULL;
+        if (st == PB_OK) st = pb_cli_out_path(&c->cli, base, "solve", &path);
         pb_scenario_free(base);
         if (st == PB_OK) st = solve_and_write(c, path, c->cli.argc, c->cli.argv);
         free(path);

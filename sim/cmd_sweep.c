@@ -177,8 +177,8 @@ static pb_status sweep_checked(sweep_opts *o, pb_scenario *base, int argc, char 
     o->points = (int64_t)points;
     if (st == PB_OK && !(o->set = calloc((size_t)o->nv, sizeof *o->set))) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
     if (st == PB_OK) st = validate_points(o);
-    char *out_path = st == PB_OK ? pb_cli_out_path(&o->cli, base, "sweep") : NULL;
-    if (st == PB_OK && !out_path) st = PB_ENOMEM;
+    char *out_path = NULL;
+    if (st == PB_OK) st = pb_cli_out_path(&o->cli, base, "sweep", &out_path);
     if (st == PB_OK) st = sweep(o, base, out_path, argc, argv);
     free(out_path);
     free(o->set);

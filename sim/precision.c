@@ -140,7 +140,10 @@ static bool check(pb_precision *p, const pb_summary *s, const counter *k)
     for (int i = 0; i < p->n; i++) {
         measure(&p->t[i], s, k->counts[i], &p->estimate[i], &p->half[i]);
         p->tol[i] = p->t[i].relative ? p->t[i].tol * fabs(p->estimate[i]) : p->t[i].tol;
-        p->met[i] = p->half[i] <= p->tol[i]; /* false for NaN */
+        /* One path has an interval of width 0 (model.md §9): no target is
+         * met on fewer than two. */
+        const int64_t n = p->t[i].kind == PB_TGT_PROB ? k->counts[i][0] : s->n;
+        p->met[i] = n >= 2 && p->half[i] <= p->tol[i]; /* false for NaN */
         all &= p->met[i];
     }
     return all;

@@ -125,6 +125,9 @@ static pb_status parse_prob(const char *text, const pb_scenario *sc, bool precis
     if (!number(cbuf, &t->c)) return bad(opt, n, (int)(le - text) + 3, "found '%s'; expected a number after '<='", cbuf);
     t->kind = PB_TGT_PROB;
     st = parse_rhs(close + 1, precision, opt, n, (int)(close - text) + 2, t);
+    if (st == PB_OK && precision && !t->relative && !(t->tol < 0.5))
+        return bad(opt, n, (int)(close - text) + 3, "found '%s'; expected a tolerance below 0.5 (a probability's "
+                   "interval is never wider than 1)", close + 2);
     if (st == PB_OK && !precision && !(t->value > 0 && t->value < 1))
         return bad(opt, n, (int)(close - text) + 3, "found '%s'; expected a probability strictly between 0 and 1", close + 2);
     return st;

@@ -271,6 +271,11 @@ static double top_share(const double *a, int64_t na, const double *b, int64_t nb
     return total > 0 ? held / total : 0;
 }
 
+bool pb_sens_heavy(const pb_sens_result *r, int k)
+{
+    return r->var_top && r->var_top[k] > PB_SENS_TOP_WARN && r->var_n[k] >= PB_SENS_TOP_MIN;
+}
+
 /* Sobol indices of output k over the pairs j whose d + 2 values are all
  * finite (the others are dropped and counted, model.md §10). */
 static pb_status sobol_output(const base_sample *b, pb_sens_result *r, int k, double *ya, double *yb, double *yab)
@@ -301,6 +306,7 @@ static pb_status sobol_output(const base_sample *b, pb_sens_result *r, int k, do
     }
     r->s_var[k] = res.var_y;
     r->var_top[k] = top_share(ya, m, yb, m);
+    r->var_n[k] = 2 * m;
     for (int i = 0; i < d; i++) {
         const size_t at = (size_t)i * (size_t)r->n_out + (size_t)k;
         r->s[at] = s[i], r->s_lo[at] = slo[i], r->s_hi[at] = shi[i];
@@ -464,7 +470,7 @@ static pb_status shapley(const pb_scenario *sc, const pb_sampler *s, const pb_se
         r->sh_var[c.k] = res.var_y;
         /* The N_v independent paths are evaluations 0 .. N_v-1 (indices.h). */
         const double top = top_share(c.y + (size_t)c.k * (size_t)c.n_eval, so.n_var, NULL, 0);
-        if (!(r->var_top[c.k] >= top)) r->var_top[c.k] = top;
+        if (!(r->var_top[c.k] >= top)) r->var_top[c.k] = top, r->var_n[c.k] = so.n_var;
         for (int i = 0; i < d; i++) {
             const size_t at = (size_t)i * (size_t)o->n_out + (size_t)c.k;
             r->sh[at] = dummy[i], r->sh_lo[at] = dlo[i], r->sh_hi[at] = dhi[i];
@@ -488,7 +494,8 @@ pb_status pb_sensitivity(const pb_scenario *sc, const pb_sens_opts *o, pb_sens_r
     r->n_factors = pb_sampler_n_factors(s);
     r->names = calloc((size_t)r->n_factors + 1, sizeof *r->names);
     r->var_top = malloc(((size_t)o->n_out + 1) * sizeof *r->var_top);
-    if (!r->names || !r->var_top) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+    r->var_n = calloc((size_t)o->n_out + 1, sizeof *r->var_n);
+    if (!r->names || !r->var_top || !r->var_n) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
     for (int k = 0; st == PB_OK && k < o->n_out; k++) r->var_top[k] = NAN;
     for (int f = 0; st == PB_OK && f < r->n_factors; f++)
         snprintf(r->names[f], sizeof r->names[f], "%s", pb_sampler_factor(s, f)->name);
@@ -503,7 +510,7 @@ void pb_sens_result_clear(pb_sens_result *r)
 {
     void *p[] = {r->names, r->tf, r->t_low, r->t_high, r->y_low, r->y_high, r->swing, r->rf, r->rho, r->rho_lo,
                  r->rho_hi, r->r_used, r->r_nonfinite, r->s, r->s_lo, r->s_hi, r->st, r->st_lo, r->st_hi, r->s_var,
-                 r->s_used, r->s_nonfinite, r->sh, r->sh_lo, r->sh_hi, r->sh_var, r->var_top};
+                 r->s_used, r->s_nonfinite, r->sh, r->sh_lo, r->sh_hi, r->sh_var, r->var_top, r->var_n};
     for (size_t i = 0; i < sizeof p / sizeof p[0]; i++) free(p[i]);
     memset(r, 0, sizeof *r);
 }

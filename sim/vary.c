@@ -146,6 +146,18 @@ pb_status pb_vary_check(const pb_vary *v, int nv, pb_scenario *sc)
         if (st == PB_OK && !r)
             st = bad(v[j].pos, 1, "found '%s'; expected a parameter that the scenario uses (see payback params; "
                      "generations as gpu.generations.NAME.cost)", v[j].path);
+        /* The scenario reader's bound on any number (scenario_read.h), said
+         * here at the --vary position rather than at the --set it becomes;
+         * and each value once, so that the sweep's coordinate selects. */
+        for (int i = 0; r && i < v[j].n && st == PB_OK; i++) {
+            if (!(fabs(v[j].v[i]) <= 1e12))
+                st = pb_vary_error(&v[j], i, "found %.17g for %s; expected a number of magnitude at most 1e12",
+                                   v[j].v[i], v[j].path);
+            for (int k = 0; k < i && st == PB_OK; k++)
+                if (v[j].v[k] == v[j].v[i])
+                    st = pb_vary_error(&v[j], i, "found %.17g for %s a second time; expected each value once",
+                                       v[j].v[i], v[j].path);
+        }
         for (int i = 0; r && r->domain && i < v[j].n && st == PB_OK; i++) {
             pb_param p = pb_param_fixed(v[j].v[i]);
             if (!pb_param_in_domain(&p, r->domain))

@@ -153,6 +153,26 @@ check "--help exits 0" "$BIN" --help
 check "--version exits 0" "$BIN" --version
 check "validate accepts every scenario in scenarios/" "$BIN" validate scenarios/*.yaml
 
+# 6b. -o is checked before any path runs, for every command that writes:
+#     an empty name or a folder is exit 2, with nothing written.
+out_checked() {
+    mkdir -p "$OUT/adir"
+    local cmd
+    for cmd in "run tests/data/corr.yaml -n 100000000" "sensitivity tests/data/corr.yaml -n 100000000" \
+               "sweep tests/data/corr.yaml --vary finance.discount_rate=0.1,0.2 -n 100000000" \
+               "solve tests/data/corr.yaml --vary finance.discount_rate=0.05:0.2 --target mean(npv)=0 -n 100000000" \
+               "compare tests/data/corr.yaml --set-b finance.discount_rate=0.2 -n 100000000"; do
+        for o in "$OUT/adir" ""; do
+            timeout 20 "$BIN" $cmd --quiet -o "$o" >"$OUT/o.out" 2>"$OUT/o.err"
+            local rc=$?
+            [ $rc -eq 2 ] && grep -Eq "is a folder|takes a file name" "$OUT/o.err" && [ ! -s "$OUT/o.out" ] ||
+                { echo "$cmd -o '$o': exit $rc"; cat "$OUT/o.err"; return 1; }
+        done
+    done
+    [ -z "$(ls "$OUT" | grep part)" ]
+}
+check "-o naming a folder or empty: exit 2 before any path, for run and every analysis command" out_checked
+
 # 7. Monte Carlo runs: bit-identical files for 1, 2, 3, 4 and 8 threads
 #    (model.md §9; the README says how), /paths, netCDF readers, progress.
 mc_threads() {

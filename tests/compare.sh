@@ -195,5 +195,6 @@ ls "$OUT" | grep -q 'bad\.h5\.notdir\.' && notok "-o under a file leaves nothing
 mkdir -p "$OUT/bad.h5.dir"
 "$BIN" compare "$SC" "$SC" -n 50 --quiet -o "$OUT/bad.h5.dir" >"$OUT/bad.out" 2>"$OUT/bad.err"
 rc=$?
-if [ $rc -eq 1 ] && [ -z "$(ls "$OUT" | grep 'bad\.h5\.dir\.part')" ] && [ ! -s "$OUT/bad.out" ]; then ok "-o naming a folder: exit 1, the .part removed, no table"
-else notok "-o naming a folder: exit 1, the .part removed, no table" "exit $rc; $(ls "$OUT")" "$(cat "$OUT/bad.err")"; fi
+# A folder is refused before any path runs (cli.c): exit 2, nothing written.
+if [ $rc -eq 2 ] && grep -q "is a folder; expected a file name" "$OUT/bad.err" && [ -z "$(ls "$OUT" | grep 'bad\.h5\.dir\.part')" ] && [ ! -s "$OUT/bad.out" ]; then ok "-o naming a folder: exit 2 before any path, no .part, no table"
+else notok "-o naming a folder: exit 2 before any path, no .part, no table" "exit $rc; $(ls "$OUT")" "$(cat "$OUT/bad.err")"; fi

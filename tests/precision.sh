@@ -85,3 +85,10 @@ check "a tolerance <= 0" bad "expected a tolerance > 0" --precision 'P(npv<=0)~0
 check "--batch not a multiple of 8192" bad "--batch takes a number of paths, a positive multiple of 8192" --precision 'mean(npv)~1' --batch 10000
 check "--batch without --precision" bad "--batch sets the batches of --precision" --batch 8192
 check "--precision with --deterministic" bad "it excludes --deterministic" --precision 'mean(npv)~1' --deterministic
+check "a probability tolerance of 0.5 or more" bad "expected a tolerance below 0.5" --precision 'P(npv<=0)~0.5'
+# One path has intervals of width 0 (model.md §9): never "met".
+one_path() {
+    "$BIN" run $S -n 1 --quiet --precision 'P(npv<=0)~0.01' --precision 'mean(npv)~5' -o "$OUT/one.h5" >"$OUT/one.txt" 2>"$OUT/one.err" &&
+    [ "$(attr "$OUT/one.h5" precision_reached)" = 0 ] && [ "$(grep -c "NOT met" "$OUT/one.txt")" = 2 ]
+}
+check "one path meets no target" one_path

@@ -178,4 +178,22 @@ check "sweep: a parameter the scenario does not use exits 2" \
 check "sweep: a parameter varied twice exits 2" \
     usage2 sweep "$S" --vary "$G=0.1" --vary "$G=0.2" -o "$OUT/bad.h5" '--vary:2:1: error'
 check "sweep: STEP <= 0 exits 2" usage2 sweep "$S" --vary "$G=0:1:0" -o "$OUT/bad.h5" '--vary:1:29: error'
+check "sweep: a value given twice exits 2 (the coordinate must select)" \
+    usage2 sweep "$S" --vary "$G=0.1,0.2,0.1" -o "$OUT/bad.h5" '--vary:1:33: error: found 0.10000000000000001 for revenue.growth.long_run a second time'
+check "solve: a bound past 1e12 exits 2 at its --vary position" \
+    usage2 solve "$S" --vary "$G=0:1e300" --target gap_bain@2030=0 -o "$OUT/bad.h5" '--vary:1:27: error: found 1.0000000000000001e+300'
+# P(Y<=c) is a step function of x: a flat stretch at exactly q does not
+# collapse the bracket (the root is the stretch's edge nearest LO).
+solve_flat() {
+    "$BIN" solve tests/data/corr.yaml --vary revenue.growth.persistence=0.3:0.95 --target 'P(gap_full_cost@2030<=0)=0.95' \
+        -n 2000 -o "$OUT/flat.h5" --quiet >"$OUT/flat.txt" || return 1
+    "$PY" - "$OUT/flat.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1])
+lo, hi = f.attrs["solve_bracket"]
+assert 0 < hi - lo <= 1e-6 * (1 + abs(hi)) * 1.0000001, (lo, hi)
+print(lo, hi, f.attrs["solve_value"])
+PY
+}
+check "solve: a probability target keeps a bracket of positive width" solve_flat
 if ls "$OUT"/bad.h5* "$OUT"/big.h5* >/dev/null 2>&1; then notok "sweep: failed sweeps leave no file"; else ok "sweep: failed sweeps leave no file"; fi

@@ -73,12 +73,19 @@ typedef struct {
      * paths; NaN when neither ran).  Near 1, Var Y rests on a few extreme
      * paths and variance shares are noise (model.md §10.4). */
     double *var_top;
+    int64_t *var_n;              /* [n_out]: the samples var_top is over */
 } pb_sens_result;
 
 /* Checks what can be checked before any path runs: a year metric among
  * the outputs of Sobol or Shapley ("never" has no variance), Sobol with
  * correlated factors, Sobol or Shapley without any factor or with N < 2.
  * PB_EUSAGE after pb_raise naming the output or method; PB_OK. */
+/* Whether output k's Var Y rests on a few paths: var_top above
+ * PB_SENS_TOP_WARN over at least PB_SENS_TOP_MIN samples (with fewer, a
+ * handful of samples hold most of any variance). */
+#define PB_SENS_TOP_MIN 1000
+bool pb_sens_heavy(const pb_sens_result *r, int k);
+
 pb_status pb_sens_check(const pb_scenario *sc, const pb_sens_opts *o);
 
 /* Runs the methods of o on sc into *r (zeroed first; free with
