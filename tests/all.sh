@@ -79,6 +79,7 @@ tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed
 tally < <(exits bash tests/compare.sh build-san/payback tests/out/compare-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/sweep.sh build-san/payback tests/out/sweep-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/precision.sh build-san/payback tests/out/precision-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/sensitivity.sh build-san/payback tests/out/sensitivity-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
