@@ -17,10 +17,31 @@
 /* Copies node src_id of src into c->doc; new nodes' columns are shifted by
  * col (the position of VALUE in the --set argument).  Returns the new id, or
  * 0 when out of memory. */
-static int copy_node(ctx *c, yaml_document_t *src, int src_id, int col)
+/* Copies node src_id of src into the scenario's document.  An alias is a
+ * node met again: a cyclic one would recurse without end and a "billion
+ * laughs" one would expand without bound, so the copy stops past
+ * SR_MAX_DEPTH levels or COPY_MAX nodes (returns 0, with *too_big set). */
+#define COPY_MAX 100000
+typedef struct {
+    int nodes;
+    bool too_big;
+} copy_budget;
+
+static int copy_node_in(ctx *c, yaml_document_t *src, int src_id, int col, int depth, copy_budget *b);
+
+static int copy_node(ctx *c, yaml_document_t *src, int src_id, int col, copy_budget *b)
+{
+    return copy_node_in(c, src, src_id, col, 0, b);
+}
+
+static int copy_node_in(ctx *c, yaml_document_t *src, int src_id, int col, int depth, copy_budget *b)
 {
     yaml_node_t *s = yaml_document_get_node(src, src_id);
     int id = 0;
+    if (depth > SR_MAX_DEPTH || ++b->nodes > COPY_MAX) {
+        b->too_big = true;
+        return 0;
+    }
     switch (s->type) {
     case YAML_SCALAR_NODE:
         id = yaml_document_add_scalar(&c->doc, s->tag, s->data.scalar.value, (int)s->data.scalar.length,
@@ -29,7 +50,7 @@ static int copy_node(ctx *c, yaml_document_t *src, int src_id, int col)
     case YAML_SEQUENCE_NODE:
         id = yaml_document_add_sequence(&c->doc, s->tag, s->data.sequence.style);
         for (yaml_node_item_t *it = s->data.sequence.items.start; id && it < s->data.sequence.items.top; it++) {
-            int child = copy_node(c, src, *it, col);
+            int child = copy_node_in(c, src, *it, col, depth + 1, b);
             if (!child || !yaml_document_append_sequence_item(&c->doc, id, child)) return 0;
             s = yaml_document_get_node(src, src_id);
         }
@@ -37,7 +58,7 @@ static int copy_node(ctx *c, yaml_document_t *src, int src_id, int col)
     case YAML_MAPPING_NODE:
         id = yaml_document_add_mapping(&c->doc, s->tag, s->data.mapping.style);
         for (yaml_node_pair_t *p = s->data.mapping.pairs.start; id && p < s->data.mapping.pairs.top; p++) {
-            int k = copy_node(c, src, p->key, col), v = k ? copy_node(c, src, p->value, col) : 0;
+            int k = copy_node_in(c, src, p->key, col, depth + 1, b), v = k ? copy_node_in(c, src, p->value, col, depth + 1, b) : 0;
             if (!v || !yaml_document_append_mapping_pair(&c->doc, id, k, v)) return 0;
         }
         break;
@@ -70,6 +91,8 @@ static int add_key(ctx *c, const char *seg, size_t len, int col)
 static pb_status load_value(const ctx *c, int set, const char *value, int vcol, yaml_document_t *vdoc)
 {
     pb_loc at = sr_set_loc(c, set, 1);
+    pb_status depth = sr_check_depth(value, strlen(value), sr_set_loc(c, set, vcol));
+    if (depth != PB_OK) return depth;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)value, strlen(value));
@@ -116,11 +139,18 @@ static pb_status walk_error(walk *w, const char *fmt, ...)
     return pb_raise(PB_EINPUT, &at, "%s", msg);
 }
 
-/* A copy of VALUE in the document; 0 after pb_raise when out of memory. */
-static int value_copy(walk *w)
+/* A copy of VALUE in the document; 0 after pb_raise (too deep or too big
+ * through aliases: PB_EINPUT; out of memory). */
+static int value_copy(walk *w, pb_status *st)
 {
-    int id = copy_node(w->c, w->vdoc, 1, w->vcol);
-    if (!id) pb_raise(PB_ENOMEM, NULL, "out of memory");
+    copy_budget b = {0, false};
+    int id = copy_node(w->c, w->vdoc, 1, w->vcol, &b);
+    if (id) *st = PB_OK;
+    else if (b.too_big) {
+        pb_loc at = sr_set_loc(w->c, w->set, w->vcol + 1);
+        *st = pb_raise(PB_EINPUT, &at, "found a value whose aliases nest more than %d deep or expand past %d "
+                       "nodes; expected a plain value (a cyclic alias such as &a [*a] never ends)", SR_MAX_DEPTH, COPY_MAX);
+    } else *st = pb_raise(PB_ENOMEM, NULL, "out of memory");
     return id;
 }
 
@@ -154,8 +184,9 @@ static pb_status step_sequence(walk *w, yaml_node_t *node)
     }
     if (best_len == rest_len) {
         const ptrdiff_t item = best_item - node->data.sequence.items.start;
-        int id = value_copy(w);
-        if (!id) return PB_ENOMEM;
+        pb_status st;
+        int id = value_copy(w, &st);
+        if (!id) return st;
         sr_node(c, w->cur)->data.sequence.items.start[item] = id; /* the copy may move the nodes */
         w->done = true;
         return PB_OK;
@@ -185,8 +216,9 @@ static pb_status step_mapping(walk *w, yaml_node_t *node)
     if (found_pair >= 0) {
         if (dot) w->cur = node->data.mapping.pairs.start[found_pair].value;
         else {
-            int id = value_copy(w);
-            if (!id) return PB_ENOMEM;
+            pb_status st;
+            int id = value_copy(w, &st);
+            if (!id) return st;
             sr_node(c, w->cur)->data.mapping.pairs.start[found_pair].value = id;
             w->done = true;
         }
@@ -194,8 +226,9 @@ static pb_status step_mapping(walk *w, yaml_node_t *node)
         return PB_OK;
     }
     int key = add_key(c, rest, seg_len, (int)w->pos);
-    int val = key ? (dot ? yaml_document_add_mapping(&c->doc, NULL, YAML_BLOCK_MAPPING_STYLE) : copy_node(c, w->vdoc, 1, w->vcol))
-                  : 0;
+    pb_status st = PB_OK;
+    int val = !key ? 0 : dot ? yaml_document_add_mapping(&c->doc, NULL, YAML_BLOCK_MAPPING_STYLE) : value_copy(w, &st);
+    if (st != PB_OK) return st;
     if (val && dot) sr_node(c, val)->start_mark = sr_node(c, key)->start_mark;
     if (!val || !yaml_document_append_mapping_pair(&c->doc, w->cur, key, val)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     w->done = !dot;

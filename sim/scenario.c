@@ -121,6 +121,8 @@ static pb_status load_error(ctx *c, const yaml_parser_t *parser)
 /* The file's one YAML document into c->doc, whose root must be a mapping. */
 static pb_status read_document(ctx *c, const char *text, size_t len)
 {
+    pb_status depth = sr_check_depth(text, len, (pb_loc){c->file, 0, 0});
+    if (depth != PB_OK) return depth;
     yaml_parser_t parser;
     if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

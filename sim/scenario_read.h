@@ -70,6 +70,18 @@ const char *sr_found(yaml_node_t *n, char *buf, size_t len);
  * an allocation that failed, which it does not always mark as such. */
 bool sr_yaml_out_of_memory(const yaml_parser_t *p);
 
+/* The deepest nesting of blocks a scenario or a --set value may have.  A
+ * scenario is a few levels deep; the bound keeps libyaml's scanner, whose
+ * time grows with the square of the depth, and every recursive walk short
+ * (docs/scenarios.md). */
+#define SR_MAX_DEPTH 64
+/* Streams text's YAML events and fails at the first block nested deeper
+ * than SR_MAX_DEPTH: PB_EINPUT raised at the block's position (base.line
+ * 0: text is a file, named base.file; else text is one --set value, at
+ * base.line, its columns after base.col), PB_ENOMEM.  Syntax errors are
+ * left to the loader (PB_OK). */
+pb_status sr_check_depth(const char *text, size_t len, pb_loc base);
+
 /* Numbers of the YAML 1.2 core schema (yaml_read.c). */
 bool sr_core_number(yaml_node_t *n, double *x, bool *is_int);
 /* A finite number with |x| <= 1e12, or an error naming `expected`. */

@@ -209,3 +209,31 @@ int sr_number_list(ctx *c, yaml_node_t *n, double *out, int cap, const char *wha
 }
 
 bool sr_yaml_out_of_memory(const yaml_parser_t *p) { return p->error == YAML_MEMORY_ERROR || !p->problem; }
+
+pb_status sr_check_depth(const char *text, size_t len, pb_loc base)
+{
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    pb_status st = PB_OK;
+    for (int depth = 0, done = 0; !done && st == PB_OK;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&parser, &ev)) {
+            if (sr_yaml_out_of_memory(&parser)) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
+            break; /* a syntax error: the loader reports it */
+        }
+        if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) depth++;
+        else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) depth--;
+        else if (ev.type == YAML_STREAM_END_EVENT) done = 1;
+        if (depth > SR_MAX_DEPTH) {
+            pb_loc at = base;
+            at.col = (base.line ? base.col : 0) + (int)ev.start_mark.column + 1;
+            if (!base.line) at.line = (int)ev.start_mark.line + 1;
+            st = pb_raise(PB_EINPUT, &at, "found blocks nested more than %d deep; expected a scenario's few levels",
+                          SR_MAX_DEPTH);
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return st;
+}

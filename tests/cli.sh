@@ -30,6 +30,10 @@ errors() {
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set finance.discount_rate=0.1 --set 'capex.execution={dist: normal}'
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'finance.infra_share={dist: pert, min: 0.6, mode: 0.5, max: 0.7}'
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'capex.execution={dist: uniform, min: 0.9, max: 1.1, per_year: true}' --set 'correlations=[[capex.execution, capex.compute_share, 0.5]]'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'x=&a [*a]'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'required.bain=&a {x: *a}'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'x=[&a [1,2,3,4,5,6,7,8,9], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]]'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set "x=$(printf '[%.0s' $(seq 70))$(printf ']%.0s' $(seq 70))"
     e run scenarios/nonexistent.yaml --deterministic
     e run
     e run scenarios/bain.yaml -n 0
