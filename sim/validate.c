@@ -106,6 +106,17 @@ static void check_committed(ctx *c)
             window_ok = false;
             continue;
         }
+        /* Keys are compared as years, not as text: 2025, 2025.0, +2025
+         * and 0x7E9 are one year (D4: they used to run as 2025 and 2026). */
+        int first = -1;
+        for (int j = 0; j < i && first < 0; j++)
+            if (c->committed_year[j] == y) first = j;
+        if (first >= 0) {
+            pb_raise(PB_EINPUT, &c->committed_loc[i], "found committed year %d a second time (first at %d:%d); "
+                     "expected each year once", y, c->committed_loc[first].line, c->committed_loc[first].col);
+            window_ok = false;
+            continue;
+        }
         sorted[t] = sc->committed[i];
         seen[t] = true;
     }
