@@ -13,6 +13,7 @@
 #include <hdf5.h>
 #include <omp.h>
 
+#include "h5util.h"
 #include "payback/par.h"
 
 int pb_usage_error(const char *fmt, ...)
@@ -98,6 +99,7 @@ int pb_cli_option(pb_cli *o, int c, const char *arg)
     case PB_OPT_SET: o->sets[o->n_sets++] = (char *)arg; return 1;
     case PB_OPT_QUIET: o->quiet = true; return 1;
     case PB_OPT_PROGRESS: o->progress = true; return 1;
+    case PB_OPT_FORCE: o->force = true; return 1;
     default: return 0;
     }
 }
@@ -147,28 +149,65 @@ pb_status pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *su
 {
     char *p = NULL;
     *path = NULL;
-    if (o->output && !*o->output) return pb_raise(PB_EUSAGE, NULL, "-o takes a file name, not ''");
     if (o->output) p = strdup(o->output);
     else if ((p = malloc(strlen(sc->name) + (suffix ? strlen(suffix) : 0) + 16)))
         sprintf(p, suffix ? "results/%s-%s.h5" : "results/%s.h5", sc->name, suffix);
     if (!p) return pb_raise(PB_ENOMEM, NULL, "out of memory");
-    /* Checked now, not after hours of paths: the file is written as
-     * PATH.part in PATH's folder and renamed (h5util.h). */
-    struct stat sb;
-    pb_status st = PB_OK;
-    if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) st = pb_raise(PB_EUSAGE, NULL, "-o '%s' is a folder; expected a file name", p);
-    char *dir = st == PB_OK ? strdup(p) : NULL;
-    if (st == PB_OK && !dir) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
-    if (dir) {
-        char *slash = strrchr(dir, '/');
-        const char *folder = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
-        if (stat(folder, &sb) == 0 && (!S_ISDIR(sb.st_mode) || access(folder, W_OK) != 0))
-            st = pb_raise(PB_EIO, NULL, "cannot write '%s': '%s' is not a folder that can be written in", p, folder);
-        free(dir);
-    }
+    pb_status st = pb_check_output(p, (const char *const *)&sc->file, 1, o->force);
     if (st != PB_OK) free(p);
     else *path = p;
     return st;
+}
+
+/* Whether path is an HDF5 file whose root attribute program is "payback". */
+static bool is_payback_result(const char *path)
+{
+    if (H5Fis_hdf5(path) <= 0) return false;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return false;
+    char *prog = pb_h5_read_attr_str(f, "program");
+    bool yes = prog && !strcmp(prog, "payback");
+    free(prog);
+    H5Fclose(f);
+    return yes;
+}
+
+/* The folder the file goes in exists and can be written in, or is missing
+ * (pb_h5_out_begin creates it). */
+static pb_status check_folder(const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir) return pb_raise(PB_ENOMEM, NULL, "out of memory");
+    struct stat sb;
+    pb_status st = PB_OK;
+    char *slash = strrchr(dir, '/');
+    const char *folder = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+    if (stat(folder, &sb) == 0 && (!S_ISDIR(sb.st_mode) || access(folder, W_OK) != 0))
+        st = pb_raise(PB_EIO, NULL, "cannot write '%s': '%s' is not a folder that can be written in", path, folder);
+    free(dir);
+    return st;
+}
+
+pb_status pb_check_output(const char *path, const char *const *inputs, int n, bool force)
+{
+    /* Checked now, not after hours of paths: the file is written as
+     * PATH.part in PATH's folder and renamed over PATH (h5util.h). */
+    struct stat out, in;
+    if (!*path) return pb_raise(PB_EUSAGE, NULL, "-o takes a file name, not ''");
+    if (stat(path, &out) == 0 && S_ISDIR(out.st_mode))
+        return pb_raise(PB_EUSAGE, NULL, "-o '%s' is a folder; expected a file name", path);
+    pb_status st = check_folder(path);
+    if (st != PB_OK || stat(path, &out) != 0) return st; /* a new file */
+    if (!S_ISREG(out.st_mode))
+        return pb_raise(PB_EUSAGE, NULL, "-o '%s' is not a regular file (a device, a FIFO, a socket); expected the name "
+                        "of a result file", path);
+    for (int i = 0; i < n; i++)
+        if (inputs[i] && stat(inputs[i], &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return pb_raise(PB_EUSAGE, NULL, "-o '%s' is the input '%s'; expected another file name", path, inputs[i]);
+    if (!force && !is_payback_result(path))
+        return pb_raise(PB_EUSAGE, NULL, "-o '%s' exists and is not a payback result; expected a new name, a payback "
+                        "result to replace, or --force", path);
+    return PB_OK;
 }
 
 static void iso_now(char *buf, size_t len)
@@ -216,4 +255,17 @@ pb_status pb_finish_run(const char *out_path, const pb_run_info *info, const pb_
     pb_summary_print(stdout, info, s);
     if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
     return st;
+}
+
+pb_status pb_check_inputs(const char *const *paths, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0)
+            return pb_raise(PB_EINPUT, NULL, "cannot read '%s': %s", paths[i], strerror(errno));
+        if (!S_ISREG(sb.st_mode))
+            return pb_raise(PB_EINPUT, NULL, "'%s' is not a regular file (a FIFO, a device, a folder); expected a "
+                            "payback result file", paths[i]);
+    }
+    return PB_OK;
 }

@@ -22,6 +22,7 @@ typedef struct {
     long long paths;      /* -1: the scenario's */
     unsigned long long seed;
     bool have_seed, quiet, progress;
+    bool force;           /* --force: -o may replace a file that is not a payback result */
     int threads;          /* 0 until pb_cli_threads: OMP_NUM_THREADS, else all cores */
     int argc;             /* the command line as typed (getopt permutes argv), for the */
     char **argv;          /* file's `argv` attribute: argc + 1 slots (owned: pb_cli_clear) */
@@ -29,12 +30,12 @@ typedef struct {
 
 /* getopt_long entries of the shared options (short options "n:s:o:t:"),
  * to put first in a command's table. */
-enum { PB_OPT_SET = 256, PB_OPT_QUIET, PB_OPT_PROGRESS, PB_OPT_FIRST_OWN };
+enum { PB_OPT_SET = 256, PB_OPT_QUIET, PB_OPT_PROGRESS, PB_OPT_FORCE, PB_OPT_FIRST_OWN };
 #define PB_CLI_LONGOPTS                                                                                 \
     {"paths-count", required_argument, 0, 'n'}, {"seed", required_argument, 0, 's'},                    \
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, 't'},                  \
         {"set", required_argument, 0, PB_OPT_SET}, {"quiet", no_argument, 0, PB_OPT_QUIET},             \
-        {"progress", no_argument, 0, PB_OPT_PROGRESS}
+        {"progress", no_argument, 0, PB_OPT_PROGRESS}, {"force", no_argument, 0, PB_OPT_FORCE}
 #define PB_CLI_SHORTOPTS "n:s:o:t:"
 
 /* Prepares o for argc arguments.  PB_ENOMEM (raised) when out of memory. */
@@ -73,6 +74,16 @@ bool pb_cli_progress(const pb_cli *o);
  * be written in a runtime one (PB_EIO); PB_ENOMEM.  *path is NULL unless
  * PB_OK. */
 pb_status pb_cli_out_path(const pb_cli *o, const pb_scenario *sc, const char *suffix, char **path);
+
+/* Whether the result file may be written at path (D6): a path that exists
+ * must be a regular file, none of the inputs[n] (scenario files, parts),
+ * and, without force, a payback result (an HDF5 file whose root attribute
+ * program is "payback").  PB_EUSAGE (raised) otherwise; PB_OK. */
+pb_status pb_check_output(const char *path, const char *const *inputs, int n, bool force);
+
+/* Result files to read exist and are regular files (a FIFO would block
+ * the reader for ever): PB_EINPUT (raised) naming the first that is not. */
+pb_status pb_check_inputs(const char *const *paths, int n);
 
 /* A usage error: raised (one line on stderr), a pointer to --help; returns 2. */
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -92,7 +92,11 @@ static pb_status run_compare(const compare_opts *o, const pb_scenario *a, const 
                           .progress = pb_cli_progress(&o->cli)};
     char *out_path;
     pb_status st = pb_cli_out_path(&o->cli, a, "compare", &out_path);
-    if (st != PB_OK) return st;
+    if (st == PB_OK && o->file_b) st = pb_check_output(out_path, &o->file_b, 1, o->cli.force);
+    if (st != PB_OK) {
+        free(out_path);
+        return st;
+    }
     pb_compare_result r;
     st = pb_compare_run(a, b, &co, &r);
     if (st == PB_OK) {

@@ -67,6 +67,8 @@ static const char usage_text[] =
     "      --batch B         --precision's batches of paths (a multiple of 8192; default 65536)\n"
     "      --paths A:B       compute only paths A .. B-1 of the run, into a partial result\n"
     "                        that payback merge joins with the other parts\n"
+    "      --force           replace an existing -o file even if it is not a payback result\n"
+    "                        (never the input, never a device or FIFO)\n"
     "      --quiet           no progress on stderr (shown by default when stderr is a terminal)\n"
     "      --progress        progress on stderr even when it is not a terminal\n"
     "\n"
@@ -77,18 +79,27 @@ static const char usage_text[] =
 static int cmd_merge(int argc, char **argv)
 {
     const char *out_path = NULL;
+    bool force = false;
     int c;
     optind = 1;
-    static const struct option longopts[] = {{"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+    static const struct option longopts[] = {{"output", required_argument, 0, 'o'}, {"force", no_argument, 0, 'f'},
+                                             {0, 0, 0, 0}};
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == 'o') out_path = optarg;
+        else if (c == 'f') force = true;
         else return pb_usage_error("%s", "unknown or incomplete option to 'merge'");
     }
     if (!out_path) return pb_usage_error("%s", "'merge' needs -o OUT.h5");
     int n = argc - optind;
     if (n < 1) return pb_usage_error("%s", "'merge' takes one or more partial results");
+    const char *const *parts = (const char *const *)argv + optind;
+    pb_errors_mute(pb_par_rank() != 0); /* every rank checks; rank 0 reports */
+    pb_status st = pb_check_inputs(parts, n);
+    if (st == PB_OK) st = pb_check_output(out_path, parts, n, force);
+    pb_errors_mute(false);
+    if ((st = pb_par_agree(st)) != PB_OK) return pb_exit_code(st);
     pb_merged m;
-    pb_status st = pb_merge_parts((const char *const *)argv + optind, n, &m);
+    st = pb_merge_parts(parts, n, &m);
     if (st == PB_OK) {
         pb_run_info info;
         pb_cli_fill_info(&info, m.sc, m.seed);
@@ -125,7 +136,9 @@ static int cmd_summary(int argc, char **argv)
     if (argc != 2) return pb_usage_error("%s", "'summary' takes exactly one result file");
     pb_run_info info;
     pb_summary *s;
-    pb_status st = pb_output_read(argv[1], &info, &s);
+    pb_status st = pb_check_inputs((const char *const *)argv + 1, 1);
+    if (st != PB_OK) return pb_exit_code(st);
+    st = pb_output_read(argv[1], &info, &s);
     if (st != PB_OK) return pb_exit_code(st);
     pb_summary_print(stdout, &info, s);
     pb_summary_free(s);

@@ -177,6 +177,29 @@ out_checked() {
 }
 check "-o naming a folder or empty: exit 2 before any path, for run and every analysis command" out_checked
 
+# 6c. -o never replaces its input, a non-regular file (a FIFO here: a
+#     device would be unsafe to test as root), or a file that is not a
+#     payback result unless --force; summary and merge refuse a FIFO input
+#     at once instead of blocking (D6, D12).
+no_clobber() {
+    cp scenarios/bain.yaml "$OUT/in.yaml" && mkfifo "$OUT/fifo" && echo notes >"$OUT/notes.txt" || return 1
+    local rc
+    "$BIN" run "$OUT/in.yaml" -n 100 --quiet -o "$OUT/in.yaml" 2>"$OUT/c.err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "is the input" "$OUT/c.err" && cmp -s scenarios/bain.yaml "$OUT/in.yaml" || { echo "input: $rc"; return 1; }
+    "$BIN" run "$OUT/in.yaml" -n 100 --quiet --force -o "$OUT/in.yaml" 2>/dev/null; [ $? -eq 2 ] || { echo "input with --force"; return 1; }
+    timeout 10 "$BIN" run scenarios/bain.yaml -n 100 --quiet -o "$OUT/fifo" 2>"$OUT/c.err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "not a regular file" "$OUT/c.err" && [ -p "$OUT/fifo" ] || { echo "fifo: $rc"; return 1; }
+    "$BIN" run scenarios/bain.yaml -n 100 --quiet -o "$OUT/notes.txt" 2>"$OUT/c.err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "not a payback result" "$OUT/c.err" && grep -q notes "$OUT/notes.txt" || { echo "notes: $rc"; return 1; }
+    "$BIN" run scenarios/bain.yaml -n 100 --quiet --force -o "$OUT/notes.txt" >/dev/null || { echo "--force"; return 1; }
+    "$BIN" run scenarios/bain.yaml -n 100 --quiet -o "$OUT/notes.txt" >/dev/null || { echo "a result is replaced"; return 1; }
+    timeout 10 "$BIN" summary "$OUT/fifo" 2>"$OUT/c.err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "not a regular file" "$OUT/c.err" || { echo "summary fifo: $rc"; return 1; }
+    timeout 10 "$BIN" merge "$OUT/fifo" -o "$OUT/m.h5" 2>"$OUT/c.err"; rc=$?
+    [ $rc -eq 2 ] && grep -q "not a regular file" "$OUT/c.err" && [ ! -e "$OUT/m.h5" ] || { echo "merge fifo: $rc"; return 1; }
+}
+check "-o refuses the input, a FIFO, a non-result without --force; summary/merge refuse a FIFO (exit 2)" no_clobber
+
 # 7. Monte Carlo runs: bit-identical files for 1, 2, 3, 4 and 8 threads
 #    (model.md §9; the README says how), /paths, netCDF readers, progress.
 mc_threads() {
