@@ -240,6 +240,10 @@ void pb_cli_fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed)
 
 pb_status pb_hdf5_start(void)
 {
+    /* HDF5's own exit handler would close what it still holds; after a
+     * failed close (a full disk) that crashes, so payback shuts it down
+     * itself (pb_hdf5_stop). */
+    H5dont_atexit();
     if (H5open() < 0 || H5Eset_auto2(H5E_DEFAULT, NULL, NULL) < 0)
         return pb_raise(PB_EIO, NULL, "cannot start the HDF5 library");
     return PB_OK;
@@ -268,4 +272,9 @@ pb_status pb_check_inputs(const char *const *paths, int n)
                             "payback result file", paths[i]);
     }
     return PB_OK;
+}
+
+void pb_hdf5_stop(void)
+{
+    if (!pb_h5_close_failed()) H5close();
 }

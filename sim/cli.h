@@ -96,6 +96,9 @@ void pb_cli_fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed);
  * (rank 0): a run whose file cannot be written prints nothing on stdout. */
 pb_status pb_finish_run(const char *out_path, const pb_run_info *info, const pb_summary *s, const pb_paths_part *pp,
                         const pb_state_part *state);
+/* Shuts HDF5 down, unless a file could not be closed (then the process
+ * ends without it: the library would crash closing it again). */
+void pb_hdf5_stop(void);
 /* Starts HDF5 with its own error printing off.  PB_EIO (raised) on failure. */
 pb_status pb_hdf5_start(void);
 

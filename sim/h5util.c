@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "payback/par.h"
+#include "payback/signals.h"
 
 /* ------------------------------------------------------------------ */
 /* Attributes                                                           */
@@ -162,6 +163,7 @@ pb_status pb_h5_out_begin(const char *path, pb_h5_out *out)
     size_t len = strlen(path) + 32;
     if (!(out->tmp = malloc(len))) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     snprintf(out->tmp, len, "%s.part%lld", path, (long long)pid);
+    pb_signals_part(out->tmp); /* an interrupt removes it (signals.h) */
 
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), fapl = pb_par_fapl();
     if (fcpl >= 0 && fapl >= 0 &&
@@ -243,13 +245,21 @@ hid_t pb_h5_strings(hid_t grp, const char *name, const char *const *strings, int
     return d;
 }
 
+/* A file HDF5 could not close stays open inside the library, whose own
+ * shutdown then crashes trying again (D5: a full disk). */
+static bool close_failed;
+
+bool pb_h5_close_failed(void) { return close_failed; }
+
 pb_status pb_h5_out_end(pb_h5_out *out, pb_status st)
 {
     /* Not named yet: begin failed alike on every rank, before the file. */
     if (!out->tmp) return st;
     const bool writer = pb_par_rank() == 0;
-    if (out->file >= 0 && H5Fclose(out->file) < 0 && st == PB_OK)
-        st = pb_raise(PB_EIO, NULL, "cannot close '%s'", out->tmp);
+    if (out->file >= 0 && H5Fclose(out->file) < 0) {
+        close_failed = true;
+        if (st == PB_OK) st = pb_raise(PB_EIO, NULL, "cannot close '%s'", out->tmp);
+    }
     out->file = H5I_INVALID_HID;
     st = pb_par_agree(st);
     if (st == PB_OK && writer && n_pending) st = write_pending(out->tmp);
@@ -259,6 +269,7 @@ pb_status pb_h5_out_end(pb_h5_out *out, pb_status st)
         st = pb_raise(PB_EIO, NULL, "cannot rename '%s' to '%s': %s", out->tmp, out->path, strerror(errno));
     st = pb_par_agree(st);
     if (st != PB_OK && writer) unlink(out->tmp);
+    pb_signals_part(NULL);
     free(out->tmp);
     out->tmp = NULL;
     return st;

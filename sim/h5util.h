@@ -72,4 +72,8 @@ pb_status pb_h5_out_begin(const char *path, pb_h5_out *out);
  * Returns the worst status over the ranks. */
 pb_status pb_h5_out_end(pb_h5_out *out, pb_status st);
 
+/* Whether a result file could not be closed (HDF5 then keeps it open, and
+ * its shutdown must be skipped: pb_hdf5_stop in cli.h). */
+bool pb_h5_close_failed(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include "payback/merge.h"
 #include "payback/output.h"
 #include "payback/par.h"
+#include "payback/signals.h"
 #include "payback/scenario.h"
 #include "payback/stats.h"
 
@@ -207,6 +208,7 @@ static int dispatch(int argc, char **argv)
     pb_par_solo(!c->job);
     int rc = c->fn(argc - 1, argv + 1);
     pb_par_solo(false);
+    if (c->hdf5) pb_hdf5_stop();
     return rc;
 }
 
@@ -216,6 +218,7 @@ int main(int argc, char **argv)
      * (HDF5 is started only by the commands that read or write files:
      * hdf5_start.) */
     gsl_set_error_handler_off();
+    pb_signals_install();
     if (pb_par_init(&argc, &argv) != PB_OK) return 1;
     int rc = dispatch(argc, argv);
     /* Every rank leaves with the worst status of the job. */
