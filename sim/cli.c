@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,20 @@ bool pb_parse_u64(const char *s, unsigned long long *v)
     errno = 0;
     *v = strtoull(s, &end, 10);
     return errno == 0 && *end == 0;
+}
+
+bool pb_parse_count(const char *s, unsigned long long *v)
+{
+    if (pb_parse_u64(s, v)) return true;
+    /* 1e5, 2.5e6: a whole number written with an exponent, as a scenario's
+     * paths may be. */
+    char *end;
+    if (!*s || *s == '-' || *s == '+' || !strpbrk(s, "eE")) return false;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (errno || *end || !(x >= 0 && x <= 1e18) || x != floor(x)) return false;
+    *v = (unsigned long long)x;
+    return true;
 }
 
 pb_status pb_cli_init(pb_cli *o, int argc)
@@ -83,8 +98,8 @@ int pb_cli_option(pb_cli *o, int c, const char *arg)
     unsigned long long v;
     switch (c) {
     case 'n':
-        if (!pb_parse_u64(arg, &v) || v < 1 || v > (unsigned long long)1e15)
-            return pb_usage_error("-n takes a number of paths >= 1, not '%s'", arg);
+        if (!pb_parse_count(arg, &v) || v < 1 || v > (unsigned long long)1e15)
+            return pb_usage_error("-n takes a number of paths from 1 to 1e15 (as 100000 or 1e5), not '%s'", arg);
         o->paths = (long long)v;
         return 1;
     case 's':

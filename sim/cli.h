@@ -89,6 +89,8 @@ pb_status pb_check_inputs(const char *const *paths, int n);
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A non-negative decimal integer filling all of s. */
 bool pb_parse_u64(const char *s, unsigned long long *v);
+/* A count: a non-negative integer, also with an exponent (1e5, 2.5e6). */
+bool pb_parse_count(const char *s, unsigned long long *v);
 
 /* The root attributes of a run of sc with seed (every rank alike). */
 void pb_cli_fill_info(pb_run_info *info, const pb_scenario *sc, uint64_t seed);
