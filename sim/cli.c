@@ -271,6 +271,9 @@ pb_status pb_finish_run(const char *out_path, const pb_run_info *info, const pb_
 {
     pb_status st = pb_output_write(out_path, info, s, pp, state);
     if (st != PB_OK || pb_par_rank() != 0) return st;
+    if (s->n == 0 && s->nonfinite > 0)
+        pb_warn(NULL, "every one of the %lld paths is non-finite (NaN or infinite values): the file holds no "
+                "statistics; the scenario's numbers overflow (docs/model.md §9)", (long long)s->nonfinite);
     pb_summary_print(stdout, info, s);
     if (fflush(stdout) != 0) st = pb_raise(PB_EIO, NULL, "cannot write the summary to standard output");
     return st;

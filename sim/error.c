@@ -66,6 +66,28 @@ pb_status pb_raise(pb_status st, const pb_loc *at, const char *fmt, ...)
     return st;
 }
 
+/* Warnings already printed: a sweep loads its scenario once a point, and
+ * says each thing once. */
+#define MAX_SEEN 64
+static char seen[MAX_SEEN][160];
+static int n_seen;
+
+void pb_warn(const pb_loc *at, const char *fmt, ...)
+{
+    char msg[512], line[700];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (muted) return;
+    if (at && at->file && at->line > 0) snprintf(line, sizeof line, "%s:%d:%d: warning: %s", at->file, at->line, at->col, msg);
+    else snprintf(line, sizeof line, "payback: warning: %s", msg);
+    for (int i = 0; i < n_seen; i++)
+        if (!strncmp(seen[i], line, sizeof seen[i] - 1)) return;
+    if (n_seen < MAX_SEEN) snprintf(seen[n_seen++], sizeof seen[0], "%.159s", line);
+    fprintf(stderr, "%s\n", line);
+}
+
 void pb_errors_collect(void)
 {
     memset(&collector, 0, sizeof collector);

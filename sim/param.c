@@ -26,7 +26,7 @@ pb_dist pb_dist_from_name(const char *name)
 }
 
 static const pb_domain domain_table[PB_N_DOM] = {
-#define ROW_(id, lo, hi, lo_open, hi_open, text) [PB_DOM_##id] = {lo, hi, lo_open, hi_open, text},
+#define ROW_(id, lo, hi, lo_open, hi_open, plausible, text) [PB_DOM_##id] = {lo, hi, lo_open, hi_open, plausible, text},
     PB_DOMAINS(ROW_)
 #undef ROW_
 };

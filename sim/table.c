@@ -18,6 +18,9 @@ static void fmt(char *buf, size_t len, double x, bool year)
     if (isnan(x)) snprintf(buf, len, "-");
     else if (year && isinf(x) && x > 0) snprintf(buf, len, "never");
     else if (year) snprintf(buf, len, "%.0f", x);
+    /* Wide values in exponent notation: a column holds 11 characters,
+     * and a cut number would read smaller than it is. */
+    else if (fabs(x) >= 1e9) snprintf(buf, len, "%.4g", x);
     else snprintf(buf, len, "%.1f", x);
 }
 
@@ -63,7 +66,8 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
     fprintf(f, "\n%-30s %11s %11s %11s\n", "over the horizon", "p10", "p50", "p90");
     char tail[128], a[32], b[32];
     const pb_metric_stats *npv = &s->metric[PB_M_NPV];
-    snprintf(tail, sizeof tail, "   mean %.1f +/- %.1f (se)", npv->mean, npv->se);
+    snprintf(tail, sizeof tail, fabs(npv->mean) >= 1e9 ? "   mean %.4g +/- %.4g (se)" : "   mean %.1f +/- %.1f (se)",
+             npv->mean, npv->se);
     row3(f, "NPV", npv->q, i10, i50, i90, false, tail);
     const pb_metric_stats *irr = &s->metric[PB_M_IRR];
     fmt(a, sizeof a, i50 >= 0 ? 100 * irr->q[i50] : NAN, false);

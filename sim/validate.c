@@ -161,6 +161,10 @@ static void check_domains(ctx *c, pb_param_ref *refs, int np)
             pb_loc at = p->loc.line ? p->loc : whole_file(c);
             pb_raise(PB_EINPUT, &at, "found %s = %s%s; expected %s %s", r->path, law,
                      p->dist == PB_DIST_FIXED ? "" : " (its support)", r->path, r->domain->text);
+        } else if (r->domain && !sr_is_invalid(p) && fabs(pb_param_mean(p)) > r->domain->plausible) {
+            pb_loc at = p->loc.line ? p->loc : whole_file(c);
+            pb_warn(&at, "%s = %g (its mean) is %.0f %% a year; rates and growths are fractions (0.10 for 10 %%): "
+                    "was a percentage written?", r->path, pb_param_mean(p), 100 * pb_param_mean(p));
         }
     }
 }
@@ -293,6 +297,14 @@ static void check_correlations(pb_scenario *sc, const pb_param_ref *refs, int np
             pb_raise(PB_EINPUT, &cr->loc, "found '%s' correlated with itself; expected two different parameters", cr->a);
             ok = false;
         }
+        /* A fixed value has nothing to correlate: a warning, not an error,
+         * so that sweep and solve may fix a correlated parameter. */
+        const bool fa = ok && members[ia[k]]->param->dist == PB_DIST_FIXED,
+                   fb = ok && members[ib[k]]->param->dist == PB_DIST_FIXED;
+        if (fa && fb) pb_warn(&cr->loc, "'%s' and '%s' are fixed values: their correlation has no effect", cr->a, cr->b);
+        else if (fa || fb)
+            pb_warn(&cr->loc, "'%s' is a fixed value: its correlation with '%s' has no effect", fa ? cr->a : cr->b,
+                    fa ? cr->b : cr->a);
         for (int j = 0; j < k && ok; j++)
             if ((ia[j] == ia[k] && ib[j] == ib[k]) || (ia[j] == ib[k] && ib[j] == ia[k])) {
                 pb_raise(PB_EINPUT, &cr->loc, "found the pair (%s, %s) twice; expected each pair once", cr->a, cr->b);

@@ -38,6 +38,11 @@ typedef struct {
 pb_status pb_raise(pb_status st, const pb_loc *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A warning: "FILE:LINE:COL: warning: MESSAGE" (or "payback: warning:")
+ * on stderr at once, whatever --quiet says, each distinct one once per
+ * process; nothing on muted ranks.  It changes no status. */
+void pb_warn(const pb_loc *at, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Starts collecting errors instead of printing them. */
 void pb_errors_collect(void);
 /* Prints the collected errors sorted by (file order of appearance, line,

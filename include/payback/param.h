@@ -72,19 +72,26 @@ typedef struct {
 typedef struct {
     double lo, hi;
     bool lo_open, hi_open;
+    double plausible; /* a mean of larger magnitude is warned about */
     const char *text; /* how the domain is written in messages, e.g. "in (0, 1]" */
 } pb_domain;
 
-/* The domains parameters use, one row each: D(id, lo, hi, lo_open, hi_open, text). */
-#define PB_DOMAINS(D)                                        \
-    D(UNIT_OC, 0, 1, true, false, "in (0, 1]")               \
-    D(UNIT_CO, 0, 1, false, true, "in [0, 1)")               \
-    D(UNIT_CC, 0, 1, false, false, "in [0, 1]")              \
-    D(POS, 0, INFINITY, true, true, "> 0")                   \
-    D(NONNEG, 0, INFINITY, false, true, ">= 0")              \
-    D(PHI, -1, 1, true, false, "in (-1, 1]")                 \
-    D(GC, -1, INFINITY, true, true, "> -1")                  \
-    D(ANY, -INFINITY, INFINITY, true, true, "a finite number")
+/* The domains parameters use, one row each: D(id, lo, hi, lo_open, hi_open,
+ * plausible, text).  A value outside the domain is an error; a mean whose
+ * magnitude exceeds `plausible` is a warning (docs/scenarios.md): a rate or
+ * a growth of 10 is 1,000 % a year, most likely a percentage written for a
+ * fraction. */
+#define PB_DOMAINS(D)                                                     \
+    D(UNIT_OC, 0, 1, true, false, INFINITY, "in (0, 1]")                  \
+    D(UNIT_CO, 0, 1, false, true, INFINITY, "in [0, 1)")                  \
+    D(UNIT_CC, 0, 1, false, false, INFINITY, "in [0, 1]")                 \
+    D(POS, 0, INFINITY, true, true, INFINITY, "> 0")                      \
+    D(NONNEG, 0, INFINITY, false, true, INFINITY, ">= 0")                 \
+    D(RATE, 0, INFINITY, false, true, 1, ">= 0")                          \
+    D(PHI, -1, 1, true, false, INFINITY, "in (-1, 1]")                    \
+    D(GC, -1, INFINITY, true, true, 3, "> -1")                            \
+    D(GROWTH, -INFINITY, INFINITY, true, true, 3, "a finite number")       \
+    D(ANY, -INFINITY, INFINITY, true, true, INFINITY, "a finite number")
 
 /* PB_DOM_NONE: no interval (a year, checked against the horizon). */
 typedef enum {

@@ -69,7 +69,7 @@ const char *pb_when_name(pb_when w);
 
 /* clang-format off */
 #define PB_PARAMETERS(P, Y)                                                                                          \
-    P(discount_rate,    "finance.discount_rate",         r,           0.10, NONNEG,  0, ALWAYS)          /* r */        \
+    P(discount_rate,    "finance.discount_rate",         r,           0.10, RATE,  0, ALWAYS)          /* r */        \
     P(infra_share,      "finance.infra_share",           s_i,         0.5,  UNIT_OC, 0, ALWAYS)          /* s_i */      \
     Y(execution,        "capex.execution",               X,           1.0,  NONNEG,  0, ALWAYS)          /* X_t */      \
     P(compute_share,    "capex.compute_share",           s_c,         0.6,  UNIT_OC, 0, ALWAYS)          /* s_c */      \
@@ -81,23 +81,23 @@ const char *pb_when_name(pb_when w);
     P(physical_life,    "gpu.physical_life",             L_p,         7,    POS,     0, ALWAYS)          /* L_p */      \
     P(accounting_life,  "gpu.accounting_life",           L_a,         6,    POS,     0, ALWAYS)          /* L_a */      \
     P(facility_life,    "gpu.facility_life",             L_f,         25,   POS,     0, ALWAYS)          /* L_f */      \
-    P(facility_rate,    "opex.facility_rate",            phi_f,       0,    NONNEG,  0, ALWAYS)          /* phi_f */    \
+    P(facility_rate,    "opex.facility_rate",            phi_f,       0,    RATE,  0, ALWAYS)          /* phi_f */    \
     P(base,             "revenue.base",                  base,        NAN,  POS,     PB_PF_NEEDED, GROWTH) /* R_{-1} */   \
-    P(g_initial,        "revenue.growth.initial",        g_init,      0.7,  ANY,     0, GROWTH)          /* g_init */   \
-    P(g_long_run,       "revenue.growth.long_run",       g_bar,       0.08, ANY,     0, GROWTH)          /* g-bar */    \
+    P(g_initial,        "revenue.growth.initial",        g_init,      0.7,  GROWTH,     0, GROWTH)          /* g_init */   \
+    P(g_long_run,       "revenue.growth.long_run",       g_bar,       0.08, GROWTH,     0, GROWTH)          /* g-bar */    \
     P(g_persistence,    "revenue.growth.persistence",    phi,         0.7,  PHI,     0, GROWTH)          /* phi */      \
-    P(g_volatility,     "revenue.growth.volatility",     sigma,       0.15, NONNEG,  0, GROWTH)          /* sigma */    \
+    P(g_volatility,     "revenue.growth.volatility",     sigma,       0.15, RATE,  0, GROWTH)          /* sigma */    \
     P(l_market,         "revenue.logistic.market",       market,      2000, POS,     0, LOGISTIC)        /* M */        \
     P(l_speed,          "revenue.logistic.speed",        speed,       0.5,  POS,     0, LOGISTIC)        /* k */        \
     P(l_midpoint,       "revenue.logistic.midpoint",     midpoint,    2030, ANY,     0, LOGISTIC)        /* y_mid */    \
     P(l_persistence,    "revenue.logistic.persistence",  phi,         0.5,  PHI,     0, LOGISTIC)        /* phi */      \
-    P(l_volatility,     "revenue.logistic.volatility",   sigma,       0.1,  NONNEG,  0, LOGISTIC)        /* sigma */    \
+    P(l_volatility,     "revenue.logistic.volatility",   sigma,       0.1,  RATE,  0, LOGISTIC)        /* sigma */    \
     P(p_bust,           "revenue.regime.p_bust",         p_bust,      0.0,  UNIT_CC, PB_PF_REQUIRED, REGIME) /* p_b */ \
     P(p_recover,        "revenue.regime.p_recover",      p_recover,   0.0,  UNIT_CC, PB_PF_REQUIRED, REGIME) /* p_r */ \
     P(bust_shift,       "revenue.regime.bust_shift",     bust_shift,  0.0,  ANY,     PB_PF_REQUIRED, REGIME) /* b */   \
     Y(circular_share,   "revenue.circular_share",        chi,         0,    UNIT_CO, 0, ALWAYS)          /* chi_t */    \
     P(bain_ratio,       "required.bain.capex_ratio",     kappa,       0.25, POS,     0, ALWAYS)          /* kappa */    \
-    P(jpm_return,       "required.jpmorgan.return",      r_j,         0.10, NONNEG,  0, ALWAYS)          /* r_j */      \
+    P(jpm_return,       "required.jpmorgan.return",      r_j,         0.10, RATE,  0, ALWAYS)          /* r_j */      \
     P(jpm_margin,       "required.jpmorgan.margin",      mu,          1.0,  UNIT_OC, 0, ALWAYS)          /* mu */       \
     P(jpm_from,         "required.jpmorgan.from",        jpm_from,    NAN,  NONE,    PB_PF_YEAR, ALWAYS) /* T_0: years.start */ \
     P(jpm_through,      "required.jpmorgan.through",     jpm_through, NAN,  NONE,    PB_PF_YEAR, ALWAYS) /* T_j: years.end */   \
