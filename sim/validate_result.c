@@ -261,7 +261,8 @@ pb_status pb_result_read_dims(hid_t sg, hid_t mg, const char *path, const pb_run
     for (int t = 0; same && t < mH; t++) same = my[t] == y64[t];
     for (int i = 0; same && i < mQ; i++) same = mq[i] == q[i];
     if (!same)
-        return pb_raise(PB_EINPUT, NULL, "'%s': the scales of /metrics differ from those of /summary", path);
+        return pb_raise(PB_EINPUT, NULL, "'%s': the scales /metrics/year and /metrics/quantile (%d years, %d levels) "
+                        "differ from /summary's (%d years, %d levels, or other values)", path, mH, mQ, *H, *Q);
     return check_years_in(path, info, years[0], *H);
 }
 
