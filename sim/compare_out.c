@@ -65,9 +65,10 @@ static bool relabel(hid_t grp)
         hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
         if (d < 0) return false;
         if (H5DSis_scale(d) <= 0) {
-            char *old = pb_h5_read_attr_str(d, "long_name"), ln[512];
+            char *old = NULL, ln[512], why[64];
+            ok = pb_h5_read_attr_str(d, "long_name", &old, why, sizeof why) == PB_OK;
             snprintf(ln, sizeof ln, "difference B - A, per path: %s", old ? old : name);
-            ok = old && set_str(d, "long_name", ln);
+            ok = ok && set_str(d, "long_name", ln);
             free(old);
         }
         H5Dclose(d);

@@ -45,35 +45,135 @@ done:
     return rc;
 }
 
-char *pb_h5_read_attr_str(hid_t obj, const char *name)
+/* The class, size, rank and dimensions of a type and a space. */
+static bool shape_of(hid_t type, hid_t space, pb_h5_shape *sh)
 {
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), type = H5I_INVALID_HID;
-    char *out = NULL, *v = NULL;
-    if (attr < 0) return NULL;
-    if ((type = H5Aget_type(attr)) < 0) goto done;
-    if (H5Tis_variable_str(type) > 0) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5T_CSET_UTF8);
-        if (H5Aread(attr, mt, &v) >= 0 && v) {
-            out = strdup(v);
-            H5free_memory(v);
-        }
-        H5Tclose(mt);
-    }
-done:
-    if (type >= 0) H5Tclose(type);
-    H5Aclose(attr);
-    return out;
+    memset(sh, 0, sizeof *sh);
+    if (type < 0 || space < 0) return false;
+    sh->cls = H5Tget_class(type);
+    sh->size = H5Tget_size(type);
+    sh->vlen_str = H5Tis_variable_str(type) > 0;
+    sh->rank = H5Sget_simple_extent_ndims(space);
+    sh->n = H5Sget_simple_extent_npoints(space);
+    return sh->cls != H5T_NO_CLASS && sh->rank >= 0 && sh->n >= 0 &&
+           H5Sget_simple_extent_dims(space, sh->dims, NULL) >= 0 && H5Sget_simple_extent_type(space) != H5S_NULL;
 }
 
-bool pb_h5_read_attr_num(hid_t obj, const char *name, hid_t mem_type, void *v)
+bool pb_h5_attr_shape(hid_t obj, const char *name, pb_h5_shape *sh)
 {
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr < 0) return false;
-    bool ok = H5Aread(attr, mem_type, v) >= 0;
-    H5Aclose(attr);
+    memset(sh, 0, sizeof *sh);
+    if (H5Aexists(obj, name) <= 0) return false;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0) return false;
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    bool ok = shape_of(t, sp, sh);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    H5Aclose(a);
     return ok;
+}
+
+/* Whether every value of dataset d has storage: each chunk of a chunked
+ * one (a compressed dataset is "partly allocated" to H5Dget_space_status
+ * even when whole), else its space. */
+static bool all_written(hid_t d, hid_t space, const pb_h5_shape *sh)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0) return false;
+    bool ok = false;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        hsize_t chunk[H5S_MAX_RANK], want = 1, have = 0;
+        int rank = H5Pget_chunk(dcpl, H5S_MAX_RANK, chunk);
+        ok = rank == sh->rank;
+        for (int i = 0; ok && i < rank; i++) {
+            ok = chunk[i] > 0;
+            if (ok) want *= (sh->dims[i] + chunk[i] - 1) / chunk[i];
+        }
+        ok = ok && H5Dget_num_chunks(d, space, &have) >= 0 && have == want;
+    } else {
+        H5D_space_status_t status;
+        ok = H5Dget_space_status(d, &status) >= 0 && status == H5D_SPACE_STATUS_ALLOCATED;
+    }
+    H5Pclose(dcpl);
+    return ok;
+}
+
+bool pb_h5_ds_shape(hid_t grp, const char *name, pb_h5_shape *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    if (H5Lexists(grp, name, H5P_DEFAULT) <= 0) return false;
+    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
+    if (d < 0) return false;
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    bool ok = shape_of(t, sp, sh);
+    sh->unwritten = ok && sh->n > 0 && !all_written(d, sp, sh);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    H5Dclose(d);
+    return ok;
+}
+
+void pb_h5_shape_text(const pb_h5_shape *sh, char *buf, size_t len)
+{
+    const char *c = sh->vlen_str || sh->cls == H5T_STRING ? "string"
+                  : sh->cls == H5T_INTEGER ? "integer" : sh->cls == H5T_FLOAT ? "float" : "non-numeric";
+    char dims[96] = "";
+    size_t at = 0;
+    for (int i = 0; i < sh->rank && i < 3 && at < sizeof dims; i++)
+        at += (size_t)snprintf(dims + at, sizeof dims - at, "%s%llu", i ? " x " : "", (unsigned long long)sh->dims[i]);
+    if (sh->rank == 0) snprintf(buf, len, "a scalar %s (%zu bytes)", c, sh->size);
+    else if (sh->rank == 1) snprintf(buf, len, "a %s-element %s vector", dims, c);
+    else snprintf(buf, len, "a %s %s array%s", dims, c, sh->rank > 3 ? " (and more dimensions)" : "");
+}
+
+pb_status pb_h5_read_attr_str(hid_t obj, const char *name, char **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    pb_h5_shape sh;
+    if (!pb_h5_attr_shape(obj, name, &sh)) {
+        snprintf(why, why_len, "missing");
+        return PB_EINPUT;
+    }
+    /* One pointer is read: a vector of strings would write past it. */
+    if (!sh.vlen_str || sh.n != 1) {
+        pb_h5_shape_text(&sh, why, why_len);
+        return PB_EINPUT;
+    }
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), mt = H5Tcopy(H5T_C_S1);
+    char *v = NULL;
+    bool ok = attr >= 0 && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5T_CSET_UTF8) >= 0 &&
+              H5Aread(attr, mt, &v) >= 0 && v;
+    pb_status st = PB_OK;
+    if (!ok) {
+        snprintf(why, why_len, "an unreadable string");
+        st = PB_EINPUT;
+    } else if (!(*out = strdup(v))) {
+        st = pb_raise(PB_ENOMEM, NULL, "out of memory reading attribute '%s'", name);
+    }
+    if (v) H5free_memory(v);
+    if (mt >= 0) H5Tclose(mt);
+    if (attr >= 0) H5Aclose(attr);
+    return st;
+}
+
+pb_status pb_h5_read_attr_num(hid_t obj, const char *name, H5T_class_t cls, hid_t mem_type, hssize_t n, void *v,
+                              char *why, size_t why_len)
+{
+    pb_h5_shape sh;
+    if (!pb_h5_attr_shape(obj, name, &sh)) {
+        snprintf(why, why_len, "missing");
+        return PB_EINPUT;
+    }
+    /* Class, size and count first: H5Aread writes every value it holds. */
+    if (sh.cls != cls || sh.size < 1 || sh.size > 8 || sh.n != n || sh.rank > 1) {
+        pb_h5_shape_text(&sh, why, why_len);
+        return PB_EINPUT;
+    }
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    bool ok = attr >= 0 && H5Aread(attr, mem_type, v) >= 0;
+    if (attr >= 0) H5Aclose(attr);
+    if (!ok) snprintf(why, why_len, "an unreadable value");
+    return ok ? PB_OK : PB_EINPUT;
 }
 
 /* ------------------------------------------------------------------ */

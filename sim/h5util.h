@@ -3,8 +3,9 @@
  *
  * Writing returns HDF5's herr_t (< 0: failed) or a pb_status that the
  * caller passes on; reading returns NULL / false when the object is
- * missing or has another shape, and leaves the message to the caller,
- * which knows what the file lacks. */
+ * missing or has another shape (or a status, not raised, with a text
+ * saying what was found), and leaves the message to the caller, which
+ * knows what the file lacks. */
 #ifndef PB_H5UTIL_H
 #define PB_H5UTIL_H
 
@@ -23,11 +24,37 @@ herr_t pb_h5_attr_str(hid_t obj, const char *name, const char *value);
  * v read as mem_type. */
 herr_t pb_h5_attr_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, size_t n, const void *v);
 
-/* A string attribute as a new heap string (free()); NULL if it is missing
- * or not a variable-length string. */
-char *pb_h5_read_attr_str(hid_t obj, const char *name);
-/* A numeric attribute into v (as mem_type); false if it is missing. */
-bool pb_h5_read_attr_num(hid_t obj, const char *name, hid_t mem_type, void *v);
+/* What an attribute or a dataset holds: its type class and element size,
+ * its rank (0: scalar) and dimensions, and its number of values. */
+typedef struct {
+    H5T_class_t cls;
+    size_t size;
+    bool vlen_str;           /* a variable-length string */
+    int rank;
+    hsize_t dims[H5S_MAX_RANK];
+    hssize_t n;
+    bool unwritten;          /* a dataset of n > 0 values whose storage is not all allocated: never written whole */
+} pb_h5_shape;
+
+/* The shape of attribute obj/name, or of dataset grp/name.  false if it is
+ * missing or cannot be inspected. */
+bool pb_h5_attr_shape(hid_t obj, const char *name, pb_h5_shape *sh);
+bool pb_h5_ds_shape(hid_t grp, const char *name, pb_h5_shape *sh);
+/* Describes sh for a message: "a 300-element float vector", "a string". */
+void pb_h5_shape_text(const pb_h5_shape *sh, char *buf, size_t len);
+
+/* A scalar variable-length string attribute as a new heap string (free())
+ * in *out.  PB_OK; PB_EINPUT (not raised, *out NULL) if it is missing or is
+ * not one scalar variable-length string (why: what it is); PB_ENOMEM (raised)
+ * if it cannot be copied. */
+pb_status pb_h5_read_attr_str(hid_t obj, const char *name, char **out, char *why, size_t why_len);
+/* A numeric attribute of exactly n values (n == 1: a scalar or a vector of
+ * one) of type class cls (H5T_INTEGER or H5T_FLOAT, at most 8 bytes) into
+ * v [n] as mem_type; its shape and class are checked before anything is
+ * read.  PB_OK, or PB_EINPUT (not raised) with why saying what was found
+ * ("missing", "a 300-element integer vector"). */
+pb_status pb_h5_read_attr_num(hid_t obj, const char *name, H5T_class_t cls, hid_t mem_type, hssize_t n, void *v,
+                              char *why, size_t why_len);
 
 /* ---- datasets -------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /* main.c: the command line (interfaces.md §2).  The only place that turns a
  * pb_status into an exit status: 0 success, 1 runtime failure, 2 usage or
  * input error. */
+#include <errno.h>
 #include <math.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -144,7 +145,10 @@ static int cmd_summary(int argc, char **argv)
     pb_summary_print(stdout, &info, s);
     pb_summary_free(s);
     pb_run_info_clear(&info);
-    return fflush(stdout) == 0 ? 0 : 1;
+    /* A full disk or a closed pipe: say so (the table is incomplete). */
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return pb_exit_code(pb_raise(PB_EIO, NULL, "cannot write the summary to standard output: %s", strerror(errno)));
+    return 0;
 }
 
 /* payback params: the parameter table (param_table.h), tab-separated. */

@@ -2,8 +2,10 @@
  * summary`, pb_part_read for `payback merge`).
  *
  * The variables read are the rows of schema.c's tables, as the writer
- * wrote them.  A file that is not a payback result, or lacks part of one,
- * is an input error (PB_EINPUT) naming the file and what it lacks. */
+ * wrote them.  A file that is not a payback result, lacks part of one or
+ * holds anything else than its layout allows (validate_result.c: each
+ * attribute's and dataset's type and size before it is read, each value
+ * after) is an input error (PB_EINPUT) naming the file and the item. */
 #include "payback/output.h"
 
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "h5util.h"
 #include "schema.h"
+#include "validate_result.h"
 
 void pb_run_info_clear(pb_run_info *info)
 {
@@ -35,70 +38,14 @@ void pb_part_clear(pb_part *part)
 /* ------------------------------------------------------------------ */
 /* The statistics                                                       */
 
-/* The root attributes into *info. */
-static pb_status read_root(hid_t file, const char *path, pb_run_info *info)
+/* Group name of file, if it is one (H5Gopen2 would also open a dataset's
+ * path as an error only). */
+static hid_t open_group(hid_t file, const char *name)
 {
-    char *prog = pb_h5_read_attr_str(file, "program");
-    bool ok = prog && strcmp(prog, "payback") == 0;
-    free(prog);
-    if (!ok)
-        return pb_raise(PB_EINPUT, NULL, "'%s' is not a payback result (no attribute program = \"payback\")", path);
-    info->scenario_name = pb_h5_read_attr_str(file, "scenario_name");
-    info->scenario_file = pb_h5_read_attr_str(file, "scenario_file");
-    char *ver = pb_h5_read_attr_str(file, "version"), *created = pb_h5_read_attr_str(file, "created");
-    snprintf(info->version, sizeof info->version, "%s", ver ? ver : "?");
-    snprintf(info->created, sizeof info->created, "%s", created ? created : "?");
-    free(ver);
-    free(created);
-    int64_t paths = 0, threads = 0, ranks = 0, det = 0;
-    ok = info->scenario_name && info->scenario_file &&
-         pb_h5_read_attr_num(file, "seed", H5T_NATIVE_UINT64, &info->seed) &&
-         pb_h5_read_attr_num(file, "paths", H5T_NATIVE_INT64, &paths) &&
-         pb_h5_read_attr_num(file, "threads", H5T_NATIVE_INT64, &threads) &&
-         pb_h5_read_attr_num(file, "ranks", H5T_NATIVE_INT64, &ranks) &&
-         pb_h5_read_attr_num(file, "deterministic", H5T_NATIVE_INT64, &det);
-    info->paths = paths;
-    info->partial = pb_h5_read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &info->paths_first) &&
-                    pb_h5_read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &info->paths_end);
-    info->threads = (int)threads;
-    info->ranks = (int)ranks;
-    info->deterministic = det != 0;
-    hid_t ta = ok ? H5Aopen(file, "target_years", H5P_DEFAULT) : H5I_INVALID_HID;
-    if (ta >= 0) {
-        hid_t sp = H5Aget_space(ta);
-        hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-        if (n >= 1 && n <= PB_MAX_YEARS && H5Aread(ta, H5T_NATIVE_INT, info->target_years) >= 0)
-            info->n_target_years = (int)n;
-        if (sp >= 0) H5Sclose(sp);
-        H5Aclose(ta);
-    }
-    /* The window of understated_depreciation_window: two years, in order
-     * (absent in files written before it: then 0, 0). */
-    int w[2];
-    hid_t wa = ok && H5Aexists(file, "depreciation_window") > 0 ? H5Aopen(file, "depreciation_window", H5P_DEFAULT)
-                                                              : H5I_INVALID_HID;
-    if (wa >= 0) {
-        hid_t sp = H5Aget_space(wa);
-        if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == 2 && H5Aread(wa, H5T_NATIVE_INT, w) >= 0 && w[0] <= w[1]) {
-            info->window[0] = w[0];
-            info->window[1] = w[1];
-        }
-        if (sp >= 0) H5Sclose(sp);
-        H5Aclose(wa);
-    }
-    if (!ok || info->n_target_years == 0)
-        return pb_raise(PB_EINPUT, NULL, "'%s' lacks the root attributes of a payback result", path);
-    return PB_OK;
+    return H5Lexists(file, name, H5P_DEFAULT) > 0 ? H5Gopen2(file, name, H5P_DEFAULT) : H5I_INVALID_HID;
 }
 
-/* A 1-d scale of 1 .. max values into v; its length, or 0. */
-static int read_scale(hid_t grp, const pb_label *sc, hid_t mem_type, void *v, hssize_t max)
-{
-    hssize_t n = pb_h5_points(grp, sc->name);
-    return n >= 1 && n <= max && pb_h5_read_ds(grp, sc->name, mem_type, v, n) ? (int)n : 0;
-}
-
-/* The variables of a statistics group into s. */
+/* The variables of a statistics group into s, each checked first. */
 static pb_status read_stats(hid_t grp, const pb_group *g, pb_summary *s, const char *path)
 {
     pb_walk it;
@@ -112,9 +59,10 @@ static pb_status read_stats(hid_t grp, const pb_group *g, pb_summary *s, const c
         void *data = pb_var_data(it.var, s, it.k);
         pb_var_name(it.var, it.k, name, sizeof name);
         if (!data) return pb_raise(PB_EINTERNAL, NULL, "no memory in the summary for /%s/%s", g->name, name);
+        pb_status st = pb_result_check_ds(grp, path, g->name, name, it.var->type, rank, len);
+        if (st != PB_OK) return st;
         if (!pb_h5_read_ds(grp, name, pb_type_mem(it.var->type), data, want))
-            return pb_raise(PB_EINPUT, NULL, "'%s' lacks datasets of a payback result (or they have the wrong shape)",
-                            path);
+            return pb_raise(PB_EINPUT, NULL, "'%s': cannot read /%s/%s", path, g->name, name);
     }
     return PB_OK;
 }
@@ -126,23 +74,23 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), sg = H5I_INVALID_HID, mg = H5I_INVALID_HID;
     if (file < 0) return pb_raise(PB_EINPUT, NULL, "cannot open '%s' as an HDF5 result file", path);
     pb_summary *s = NULL;
-    pb_status st = read_root(file, path, info);
+    pb_status st = pb_result_read_root(file, path, info);
     if (st != PB_OK) goto done;
     st = PB_EINPUT;
-    if ((sg = H5Gopen2(file, pb_schema_summary.name, H5P_DEFAULT)) < 0 ||
-        (mg = H5Gopen2(file, pb_schema_metrics.name, H5P_DEFAULT)) < 0) {
+    if ((sg = open_group(file, pb_schema_summary.name)) < 0 || (mg = open_group(file, pb_schema_metrics.name)) < 0) {
         pb_raise(PB_EINPUT, NULL, "'%s' lacks the /summary or /metrics group", path);
         goto done;
     }
-    /* Dimensions from the scales of /summary. */
-    int years[PB_MAX_YEARS];
+    /* Dimensions from the scales of /summary, checked against /metrics'. */
+    int years[PB_MAX_YEARS], H = 0, Q = 0;
     double q[PB_MAX_QUANTILES + 3];
-    int H = read_scale(sg, &pb_schema_summary.year, H5T_NATIVE_INT, years, PB_MAX_YEARS);
-    int Q = read_scale(sg, &pb_schema_summary.quantile, H5T_NATIVE_DOUBLE, q, PB_MAX_QUANTILES + 3);
-    if (!H || !Q) { pb_raise(PB_EINPUT, NULL, "'%s' lacks the year or quantile scale of /summary", path); goto done; }
+    if ((st = pb_result_read_dims(sg, mg, path, info, years, &H, q, &Q)) != PB_OK) goto done;
     if (!(s = pb_summary_alloc(years[0], H, Q, q))) { st = PB_ENOMEM; goto done; }
     st = read_stats(sg, &pb_schema_summary, s, path);
     if (st == PB_OK) st = read_stats(mg, &pb_schema_metrics, s, path);
+    if (st == PB_OK) st = pb_result_check_values(s, info, path);
+    hssize_t rows;
+    if (st == PB_OK) st = pb_result_check_paths(file, path, info, H, &rows);
 done:
     if (mg >= 0) H5Gclose(mg);
     if (sg >= 0) H5Gclose(sg);
@@ -211,13 +159,19 @@ pb_status pb_part_read(const char *path, pb_part *part)
     const int H = s->n_years;
     pb_summary_free(s);
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), sg = H5I_INVALID_HID, pg = H5I_INVALID_HID;
+    char why[128] = "missing";
+    st = file < 0 ? PB_EINPUT : pb_h5_read_attr_str(file, "overrides", &part->overrides, why, sizeof why);
+    if (st != PB_OK || !part->info.scenario_yaml) {
+        if (st != PB_ENOMEM)
+            pb_raise(PB_EINPUT, NULL, "'%s' lacks the scenario of its run (root attribute scenario_yaml%s%s)", path,
+                     st == PB_OK ? "" : ", or overrides: ", st == PB_OK ? "" : why);
+        st = st == PB_ENOMEM ? st : PB_EINPUT;
+        goto done;
+    }
     st = PB_EINPUT;
-    bool ok = file >= 0 && (part->info.scenario_yaml = pb_h5_read_attr_str(file, "scenario_yaml")) &&
-              (part->overrides = pb_h5_read_attr_str(file, "overrides"));
-    if (!ok) { pb_raise(PB_EINPUT, NULL, "'%s' lacks the scenario of its run", path); goto done; }
-    if (!pb_h5_read_attr_num(file, "paths_first", H5T_NATIVE_INT64, &part->first) ||
-        !pb_h5_read_attr_num(file, "paths_end", H5T_NATIVE_INT64, &part->end) ||
-        (sg = H5Gopen2(file, pb_schema_state.name, H5P_DEFAULT)) < 0) {
+    part->first = part->info.paths_first;
+    part->end = part->info.paths_end;
+    if (!part->info.partial || (sg = open_group(file, pb_schema_state.name)) < 0) {
         pb_raise(PB_EINPUT, NULL,
                  "'%s' is not a partial result (no paths_first, paths_end and /state: run with --paths A:B)", path);
         goto done;
@@ -226,10 +180,13 @@ pb_status pb_part_read(const char *path, pb_part *part)
         if (st == PB_EINPUT) pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /state", path);
         goto done;
     }
-    /* /paths, if the part kept paths: back into the interleaved layout. */
+    /* /paths, if the part kept paths: back into the interleaved layout,
+     * its row count checked against the part's paths first. */
     const pb_group *g = &pb_schema_paths;
-    if (H5Lexists(file, g->name, H5P_DEFAULT) > 0 && (pg = H5Gopen2(file, g->name, H5P_DEFAULT)) >= 0 &&
-        (st = read_path_set(pg, g, pb_h5_rows(pg, g->path.name), H, &part->stored)) != PB_OK) {
+    hssize_t rows;
+    if ((st = pb_result_check_paths(file, path, &part->info, H, &rows)) != PB_OK) goto done;
+    if (rows >= 0 && (pg = open_group(file, g->name)) >= 0 &&
+        (st = read_path_set(pg, g, rows, H, &part->stored)) != PB_OK) {
         if (st == PB_EINPUT) pb_raise(PB_EINPUT, NULL, "'%s' has a damaged /paths", path);
         goto done;
     }

@@ -66,6 +66,18 @@ typedef struct {
     const char *text;
 } pb_cond_text;
 
+/* What the values of a /summary or /metrics variable may be: a reader
+ * refuses a file holding others (validate_result.c).  A statistic over no
+ * path is NaN: allowed everywhere when no path is finite, and, with
+ * nan_if_none, for the metrics a path may lack (year metrics, the IRR). */
+typedef enum {
+    PB_CHECK_NUMBER = 0,     /* not NaN */
+    PB_CHECK_SPREAD,         /* not NaN, >= 0 (sd, se) */
+    PB_CHECK_PROB,           /* in [0, 1] */
+    PB_CHECK_COUNT,          /* paths: 0 .. the paths of the file */
+    PB_CHECK_TALLY           /* any count >= 0 */
+} pb_check;
+
 typedef struct {
     pb_each each;
     pb_for only;                 /* the items that have this variable */
@@ -86,6 +98,8 @@ typedef struct {
      * k * (1 or n_years). */
     size_t at, stride;
     pb_cols cols;
+    pb_check check;              /* its values (/summary, /metrics) */
+    bool nan_if_none;            /* NaN allowed for year metrics and the IRR */
 } pb_var;
 
 /* The name, units and long_name of a dataset outside the rows: a

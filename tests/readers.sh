@@ -1,0 +1,83 @@
+#!/bin/bash
+# readers.sh BIN OUTDIR: the result-file readers refuse damaged files
+# (issue 12, D2, D7, D11, D14; docs/output.md "Reading a result file").
+#   1. an untouched result (whole, and a part of --paths A:B with stored
+#      paths) is read by `summary`, and the two parts by `merge`;
+#   2. each damaged copy (tests/damage.py: an attribute as a vector of 300
+#      values, a wrong type, paths -1 or 0, a transposed dataset, a wrong
+#      year count, quantile levels out of order, a probability of 1.7, a
+#      negative or impossible count, a NaN, a missing dataset, 2 million
+#      unwritten rows in /paths, ...) makes `summary` exit 2 with a message
+#      naming the file and the damaged item, print no table and not crash;
+#   3. `merge` refuses a damaged part the same way;
+#   4. `summary > /dev/full` exits 1 with a message.
+# Prints one line per check, "ok - NAME" or "not ok - NAME"; tests/all.sh
+# counts them.
+. "$(dirname "$0")/checks.sh" "$1" "$2" readers
+
+SC=scenarios/bain.yaml
+"$BIN" run $SC -n 2000 -s 3 -t 2 --store-paths 40 --quiet -o "$OUT/good.h5" >/dev/null &&
+"$BIN" run $SC -n 4000 -s 3 -t 2 --paths 0:2000 --store-paths 40 --quiet -o "$OUT/partA.h5" >/dev/null &&
+"$BIN" run $SC -n 4000 -s 3 -t 2 --paths 2000:4000 --store-paths 40 --quiet -o "$OUT/partB.h5" >/dev/null ||
+    { notok "genuine results written"; exit 0; }
+
+# 1. Untouched files.
+check "summary of an untouched result" "$BIN" summary "$OUT/good.h5"
+check "summary of an untouched part" "$BIN" summary "$OUT/partA.h5"
+check "merge of untouched parts" "$BIN" merge "$OUT/partA.h5" "$OUT/partB.h5" -o "$OUT/merged.h5"
+
+# 2. Damaged copies: one line "NAME ITEM" each.
+"$PY" tests/damage.py "$OUT/good.h5" "$OUT/bad" >"$OUT/cases.txt" 2>"$OUT/damage.log" ||
+    { notok "damaged copies written" "$(tail -5 "$OUT/damage.log")"; exit 0; }
+refused() { # LABEL FILE ITEM CMD...: exit 2, FILE and ITEM named, no table, no crash
+    local label=$1 file=$2 item=$3 rc
+    shift 3
+    "$@" >"$OUT/stdout.txt" 2>"$OUT/stderr.txt"
+    rc=$?
+    if [ $rc -ne 2 ] || ! grep -qF "$(basename "$file")" "$OUT/stderr.txt" || ! grep -qF "$item" "$OUT/stderr.txt" ||
+        [ -s "$OUT/stdout.txt" ]; then
+        notok "$label" "exit $rc (want 2, a message naming the file and '$item', nothing on stdout)" \
+            "$(head -c 600 "$OUT/stderr.txt")" "$(head -3 "$OUT/stdout.txt")"
+    else
+        ok "$label"
+    fi
+}
+while read -r name item; do
+    refused "summary refuses $name" "$OUT/bad/$name.h5" "$item" "$BIN" summary "$OUT/bad/$name.h5"
+done <"$OUT/cases.txt"
+
+# 3. merge: a damaged part (the checks are shared).
+"$PY" - "$OUT/partA.h5" "$OUT/bad" <<'EOF' || notok "damaged parts written"
+import sys, shutil, h5py, numpy as np
+src, d = sys.argv[1], sys.argv[2]
+shutil.copy(src, d + "/part_vec.h5")
+with h5py.File(d + "/part_vec.h5", "r+") as f:
+    del f.attrs["paths_end"]; f.attrs.create("paths_end", np.full(300, 2000, dtype=np.int64))
+shutil.copy(src, d + "/part_rows.h5")
+with h5py.File(d + "/part_rows.h5", "r+") as f:
+    for k in list(f["paths"].keys()):
+        shape = f["paths"][k].shape
+        if k == "year" or k in ("parameter", "yearly_parameter"): continue
+        dt = f["paths"][k].dtype
+        if dt.kind in "OS": continue
+        del f["paths"][k]
+        f["paths"].create_dataset(k, shape=(2000000,) + shape[1:], dtype=dt, chunks=True)
+EOF
+refused "merge refuses a part with paths_end a vector of 300" "$OUT/bad/part_vec.h5" paths_end \
+    "$BIN" merge "$OUT/bad/part_vec.h5" "$OUT/partB.h5" -o "$OUT/m1.h5"
+# 2 million declared rows: refused before anything is allocated (ulimit -v: 1 GB would not hold them;
+# not under ASan, whose shadow memory needs more address space).
+LIMIT=1000000
+ldd "$BIN" 2>/dev/null | grep -q libasan && LIMIT=unlimited
+refused "merge refuses a part declaring 2 million /paths rows" "$OUT/bad/part_rows.h5" /paths/path \
+    bash -c 'ulimit -v "$0" 2>/dev/null; exec "$@"' "$LIMIT" "$BIN" merge "$OUT/bad/part_rows.h5" "$OUT/partB.h5" -o "$OUT/m2.h5"
+if ls "$OUT"/m1.h5* "$OUT"/m2.h5* >/dev/null 2>&1; then notok "merge of a damaged part leaves no file"; else
+    ok "merge of a damaged part leaves no file"; fi
+
+# 4. A full standard output.
+if [ -w /dev/full ]; then
+    "$BIN" summary "$OUT/good.h5" >/dev/full 2>"$OUT/full.txt"
+    rc=$?
+    if [ $rc -eq 1 ] && grep -q "standard output" "$OUT/full.txt"; then ok "summary > /dev/full: exit 1 with a message"
+    else notok "summary > /dev/full: exit 1 with a message" "exit $rc" "$(cat "$OUT/full.txt")"; fi
+fi
