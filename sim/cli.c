@@ -180,8 +180,8 @@ static bool is_payback_result(const char *path)
     if (H5Fis_hdf5(path) <= 0) return false;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return false;
-    char *prog = pb_h5_read_attr_str(f, "program");
-    bool yes = prog && !strcmp(prog, "payback");
+    char *prog = NULL, why[160];
+    bool yes = pb_h5_read_attr_str(f, "program", &prog, why, sizeof why) == PB_OK && prog && !strcmp(prog, "payback");
     free(prog);
     H5Fclose(f);
     return yes;
