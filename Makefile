@@ -18,11 +18,11 @@ CC := mpicc
 endif
 PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror=switch -fopenmp $(SAN) -Iinclude -I$(BUILD) \
   $(if $(filter 1,$(MPI)),-DPB_USE_MPI) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lgmp -lm
+PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lgmp -lz -lm
 PYTHON := /usr/bin/python3
 
 # Debian packages: to build, and in addition to test.
-DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev libgmp-dev
+DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev libgmp-dev zlib1g-dev
 DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
   python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc

@@ -229,6 +229,34 @@ static void exact_add(mpz_t acc, mpz_t tmp, double x)
     mpz_add(acc, acc, tmp);
 }
 
+/* acc += x^2 exactly.  Below 2^511, x^2 rounded to a double, as the block
+ * sums have it (a square there does not overflow); above, exactly:
+ * x^2 = m^2 2^(2e-106). */
+static void exact_add_square(mpz_t acc, mpz_t tmp, double x)
+{
+    if (fabs(x) < 0x1p511) { exact_add(acc, tmp, x * x); return; }
+    int e;
+    double f = frexp(x, &e);
+    mpz_set_si(tmp, (long)ldexp(f, 53));
+    mpz_mul(tmp, tmp, tmp);
+    mpz_mul_2exp(tmp, tmp, (mp_bitcnt_t)(2 * (e - 53) + EXACT_OFFSET));
+    mpz_add(acc, acc, tmp);
+}
+
+/* A block whose double sums overflowed (a finite value past about 1.3e154
+ * squares past DBL_MAX; sums past 1.8e308): its sums again, value by value,
+ * straight into the exact sums (model.md §9).  Ordinary values never come
+ * here, so their block sums, and results, are as before. */
+static void block_exact(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+{
+    for (int i = 0; i < n; i++) {
+        if (skip_nonfinite && !isfinite(x[i])) continue;
+        exact_add(c->s1, a->tmp, x[i]);
+        exact_add_square(c->s2, a->tmp, x[i]);
+    }
+    c->bsum = c->bsq = 0;
+}
+
 void pb_acc_flush(pb_acc *a)
 {
     if (a->block_n % TILE) tile_out(a, a->block_n % TILE); /* the rest of the tile */
@@ -236,8 +264,12 @@ void pb_acc_flush(pb_acc *a)
     _mm_sfence(); /* the streaming stores are done before the buffer is read */
 #endif
     const int series_cells = PB_N_SERIES * a->H;
-    for (int k = 0; k < a->n_cells && a->block_n > 0; k++)
-        cell_add_block(a, &a->cells[k], a->block + (size_t)k * a->stride, a->block_n, k >= series_cells);
+    for (int k = 0; k < a->n_cells && a->block_n > 0; k++) {
+        cell *c = &a->cells[k];
+        const double *x = a->block + (size_t)k * a->stride;
+        cell_add_block(a, c, x, a->block_n, k >= series_cells);
+        if (!isfinite(c->bsum) || !isfinite(c->bsq)) block_exact(a, c, x, a->block_n, k >= series_cells);
+    }
     a->block_n = 0;
     for (int k = 0; k < a->n_cells; k++) {
         cell *c = &a->cells[k];
@@ -278,21 +310,26 @@ pb_status pb_acc_merge(pb_acc *into, const pb_acc *from)
     return into->failed ? pb_raise(PB_ENOMEM, NULL, "out of memory in the quantile sketches") : PB_OK;
 }
 
-/* An exact integer (times 2^-shift) as a double. */
-static double mpz_to_double(const mpz_t z, long shift)
+/* An exact integer z (times 2^-shift) over den > 0, as a double.  z 2^-shift
+ * itself may pass DBL_MAX (a sum of huge values) while the quotient does
+ * not: then the quotient is formed first (ordinary values keep the first
+ * form, and its bits). */
+static double mpz_ratio(const mpz_t z, long shift, double den)
 {
     long e;
-    double d = mpz_get_d_2exp(&e, z);
-    return ldexp(d, (int)(e - shift));
+    double d = mpz_get_d_2exp(&e, z), r = ldexp(d, (int)(e - shift)) / den;
+    return isfinite(r) ? r : ldexp(d / den, (int)(e - shift));
 }
 
 /* Mean, sd (n - 1) and se of a cell, from its exact sums: each rounded
- * once, so they do not depend on the order paths were added in. */
+ * once, so they do not depend on the order paths were added in.  An sd past
+ * about 1.3e154 has a variance past DBL_MAX: its square root is then taken
+ * of the mantissa and the halved exponent apart. */
 static void cell_moments(const cell *c, double *mean, double *sd, double *se)
 {
     if (c->n == 0) { *mean = *sd = *se = NAN; return; }
     double n = (double)c->n;
-    *mean = mpz_to_double(c->s1, EXACT_OFFSET) / n;
+    *mean = mpz_ratio(c->s1, EXACT_OFFSET, n);
     if (c->n == 1) { *sd = *se = 0; return; }
     /* n S2 - S1^2, exactly, over n (n - 1). */
     mpz_t t, u;
@@ -302,10 +339,17 @@ static void cell_moments(const cell *c, double *mean, double *sd, double *se)
     mpz_mul_2exp(t, t, EXACT_OFFSET);
     mpz_mul(u, c->s1, c->s1);
     mpz_sub(t, t, u);
-    double var = mpz_sgn(t) <= 0 ? 0 : mpz_to_double(t, 2 * EXACT_OFFSET) / (n * (n - 1));
+    double var = mpz_sgn(t) <= 0 ? 0 : mpz_ratio(t, 2 * EXACT_OFFSET, n * (n - 1));
+    if (isfinite(var)) *sd = sqrt(var);
+    else {
+        long e;
+        double d = mpz_get_d_2exp(&e, t);
+        e -= 2 * EXACT_OFFSET;
+        if (e & 1) { d *= 2; e--; } /* an even exponent halves exactly */
+        *sd = ldexp(sqrt(d / (n * (n - 1))), (int)(e / 2));
+    }
     mpz_clear(t);
     mpz_clear(u);
-    *sd = sqrt(var);
     *se = *sd / sqrt(n);
 }
 

@@ -2,6 +2,7 @@
  * statistics and stored paths (merge.h). */
 #include "payback/merge.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,19 +54,44 @@ static pb_status check_cover(const char *const *files, const pb_part *parts, int
     return PB_OK;
 }
 
-/* The parts' accumulators added exactly, into *total (new). */
-static pb_status add_states(const pb_part *parts, const int *order, int n, pb_acc **total)
+/* Part i's accumulator (new, in *a), checked against the run's scenario
+ * sc, the paths the part covers and the first part's accumulator
+ * (`first`, NULL for the first): PB_EINPUT naming the part if it is not
+ * one of this run's. */
+static pb_status unpack_part(const char *file, const pb_part *p, const pb_scenario *sc, const pb_acc *first,
+                             pb_acc **a)
+{
+    char name[512];
+    snprintf(name, sizeof name, "the /state of '%s'", file);
+    const pb_acc_expect want = {name, sc->start, sc->n_years, true, p->end - p->first};
+    pb_status st;
+    if (!(*a = pb_acc_unpack(p->acc_blob, p->acc_len, &want, PB_BLOCK, &st))) return st;
+    /* The part's paths are its whole blocks (in the state) and its edges. */
+    if (pb_acc_count(*a) + p->edges.n != p->end - p->first)
+        return pb_raise(PB_EINPUT, NULL, "%s is damaged: %lld paths and %lld edge paths, but the part covers %lld",
+                        name, (long long)pb_acc_count(*a), (long long)p->edges.n, (long long)(p->end - p->first));
+    int k = first ? pb_acc_plan_differs(first, *a) : -1;
+    if (k >= 0)
+        return pb_raise(PB_EINPUT, NULL, "%s has other sketch windows (cell %d) than the other parts; expected parts of one run",
+                        name, k - 1);
+    return PB_OK;
+}
+
+/* The parts' accumulators, checked, added exactly, into *total (new). */
+static pb_status add_states(const char *const *files, const pb_part *parts, const int *order, int n,
+                            const pb_scenario *sc, pb_acc **total)
 {
     pb_status st = PB_OK;
     *total = NULL;
     for (int i = 0; i < n && st == PB_OK; i++) {
-        pb_acc *a = pb_acc_unpack(parts[order[i]].acc_blob, parts[order[i]].acc_len, PB_BLOCK, &st);
-        if (!a) break;
-        if (!*total) *total = a;
-        else {
-            st = pb_acc_merge(*total, a);
-            pb_acc_free(a);
+        pb_acc *a = NULL;
+        st = unpack_part(files[order[i]], &parts[order[i]], sc, *total, &a);
+        if (st == PB_OK && !*total) {
+            *total = a;
+            continue;
         }
+        if (st == PB_OK) st = pb_acc_merge(*total, a);
+        pb_acc_free(a);
     }
     return st;
 }
@@ -113,7 +139,7 @@ static pb_status join(const char *const *files, pb_part *parts, int n, int *orde
     }
     pb_acc *total = NULL;
     pb_path_set edges = {0};
-    if (st == PB_OK) st = add_states(parts, order, n, &total);
+    if (st == PB_OK) st = add_states(files, parts, order, n, m->sc, &total);
     if (st == PB_OK) st = join_paths(parts, order, n, m->sc->n_years, false, &edges);
     if (st == PB_OK) st = join_paths(parts, order, n, m->sc->n_years, true, &m->stored);
     if (st == PB_OK) st = pb_run_finish(m->sc, total, &edges, &m->summary);

@@ -170,7 +170,7 @@ static pb_status merge_packed(void *ctx, const void *blob, size_t len)
 {
     pb_acc *a = ctx;
     pb_status st;
-    pb_acc *b = pb_acc_unpack(blob, len, PB_BLOCK, &st);
+    pb_acc *b = pb_acc_unpack(blob, len, NULL, PB_BLOCK, &st); /* checked in itself; pb_acc_merge checks the plan */
     if (!b) return st;
     st = pb_acc_merge(a, b);
     pb_acc_free(b);

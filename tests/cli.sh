@@ -295,8 +295,9 @@ merge_errors() {
 check "merge refuses a gap, an overlap, another seed, a whole result, a short cover (exit 2, no file)" merge_errors
 # Damaged or foreign parts: copies of part s1 changed with h5py (its
 # /version attribute; its statistics state /state/acc with 3 bytes added or
-# its last byte cut).  merge exits 2 with the message and leaves no file; an
-# untouched copy merges, so that the change is what merge refuses.
+# its last byte cut, which its CRC-32 catches).  merge exits 2 with the
+# message and leaves no file; an untouched copy merges, so that the change is
+# what merge refuses.  tests/state.sh tampers with /state in more ways.
 damage() {
     cp "$OUT/s1.h5" "$OUT/copy.h5" && cp "$OUT/s1.h5" "$OUT/version.h5" &&
     cp "$OUT/s1.h5" "$OUT/trailing.h5" && cp "$OUT/s1.h5" "$OUT/truncated.h5" || return 1
@@ -327,6 +328,6 @@ merge_refuses() { # PART MESSAGE
 damage_then_copy() { damage && merge_part copy; }
 check "merge: copies of a part damaged with h5py; an untouched copy merges" damage_then_copy
 check "merge refuses a part of another payback version (exit 2, no file)" merge_refuses version "has another payback version"
-check "merge refuses a statistics state with trailing bytes (exit 2, no file)" merge_refuses trailing "the statistics state is damaged (trailing bytes)"
-check "merge refuses a truncated statistics state (exit 2, no file)" merge_refuses truncated "the statistics state is damaged (truncated)"
+check "merge refuses a statistics state with trailing bytes (exit 2, no file)" merge_refuses trailing "checksum mismatch"
+check "merge refuses a truncated statistics state (exit 2, no file)" merge_refuses truncated "checksum mismatch"
 check "--paths past the run's end is a usage error" bash -c "'$BIN' run tests/data/corr.yaml -n 100 --paths 50:200 -o '$OUT/past.h5' 2>/dev/null; [ \$? -eq 2 ]"

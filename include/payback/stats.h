@@ -135,12 +135,33 @@ pb_status pb_acc_merge(pb_acc *into, const pb_acc *from);
 pb_status pb_acc_finish(const pb_acc *a, pb_summary *s);
 /* The whole state of a (flushed) accumulator as bytes, for MPI and for
  * the /state of a partial result: counts, exact sums, sketch windows and
- * counts (sparse).  Native byte order.  *buf is new (free()). */
+ * counts (sparse), sealed with a CRC-32 (pack.c).  Native byte order.
+ * *buf is new (free()). */
 pb_status pb_acc_pack(const pb_acc *a, void **buf, size_t *len);
+
+/* What a packed state must match (pb_acc_unpack). */
+typedef struct {
+    const char *name;       /* the state in messages, e.g. "the /state of 'a.h5'" */
+    int start, n_years;     /* the first year and horizon H of its run's scenario */
+    bool planned;           /* sketch windows fixed by a plan (every run has one) */
+    int64_t max_paths;      /* the most paths it may count, finite and non-finite */
+} pb_acc_expect;
+
 /* A new accumulator (pb_acc_free) from pb_acc_pack's bytes buf [len],
- * which stay the caller's; NULL with *st = PB_EINPUT (after pb_raise) if
- * they are not a packed accumulator, PB_ENOMEM if it cannot be allocated. */
-pb_acc *pb_acc_unpack(const void *buf, size_t len, int block_paths, pb_status *st);
+ * which stay the caller's.  Everything is checked before use: the magic and
+ * CRC-32, the shape against want (if not NULL), every sketch window within
+ * its buckets, counts non-negative and within the paths, sums possible for
+ * the counts, min and max, and sizes before anything is allocated.  NULL
+ * with *st = PB_EINPUT (after pb_raise naming want->name and what is
+ * wrong, e.g. "checksum mismatch") if they are not such a state, PB_ENOMEM
+ * if it cannot be allocated. */
+pb_acc *pb_acc_unpack(const void *buf, size_t len, const pb_acc_expect *want, int block_paths, pb_status *st);
+/* -1 if a and b can merge (the same years, and the same sketch plan if
+ * planned); else 0 if their years or planning differ, or 1 + the first
+ * cell whose sketch windows differ.  This can't fail. */
+int pb_acc_plan_differs(const pb_acc *a, const pb_acc *b);
+/* The paths a holds: finite ones and non-finite ones. */
+int64_t pb_acc_count(const pb_acc *a);
 /* A new, empty accumulator (pb_acc_free) with the sketch windows of model,
  * so that the two merge.  NULL (after pb_raise) when out of memory. */
 pb_acc *pb_acc_alloc_like(const pb_acc *model, int block_paths);
