@@ -97,7 +97,7 @@ static pb_status load_value(const ctx *c, int set, const char *value, int vcol, 
     if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)value, strlen(value));
     if (!yaml_parser_load(&parser, vdoc)) {
-        at.col = vcol + (int)parser.problem_mark.column + 1;
+        at.col = vcol + (int)(parser.error == YAML_READER_ERROR ? parser.problem_offset : parser.problem_mark.column) + 1;
         pb_status st = sr_yaml_out_of_memory(&parser)
                            ? pb_raise(PB_ENOMEM, NULL, "out of memory reading --set %d", set)
                            : pb_raise(PB_EINPUT, &at, "found invalid YAML (%s); expected a YAML value after '='",
@@ -105,7 +105,19 @@ static pb_status load_value(const ctx *c, int set, const char *value, int vcol, 
         yaml_parser_delete(&parser);
         return st;
     }
+    /* A second document ("1\n---\n2") is not part of the value. */
+    yaml_document_t extra;
+    bool more = false;
+    if (yaml_parser_load(&parser, &extra)) {
+        more = yaml_document_get_root_node(&extra) != NULL;
+        yaml_document_delete(&extra);
+    }
     yaml_parser_delete(&parser);
+    if (more) {
+        yaml_document_delete(vdoc);
+        at.col = vcol + 1;
+        return pb_raise(PB_EINPUT, &at, "found a second YAML document in the value; expected one value after '='");
+    }
     if (!yaml_document_get_root_node(vdoc)) {
         yaml_document_delete(vdoc);
         at.col = vcol + 1;

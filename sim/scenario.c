@@ -108,11 +108,19 @@ static pb_status start(const char *name, char *const *overrides, int n_overrides
     return PB_OK;
 }
 
-/* libyaml's description of a failed load, as an error at its position. */
-static pb_status load_error(ctx *c, const yaml_parser_t *parser)
+/* libyaml's description of a failed load, as an error at its position.
+ * The reader (bad UTF-8) gives only a byte offset: its line and column are
+ * counted in text. */
+static pb_status load_error(ctx *c, const yaml_parser_t *parser, const char *text, size_t len)
 {
     if (sr_yaml_out_of_memory(parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory reading %s", c->file);
     pb_loc at = {c->file, (int)parser->problem_mark.line + 1, (int)parser->problem_mark.column + 1};
+    if (parser->error == YAML_READER_ERROR) {
+        at.line = at.col = 1;
+        for (size_t i = 0; i < parser->problem_offset && i < len; i++)
+            if (text[i] == '\n') at.line++, at.col = 1;
+            else at.col++;
+    }
     return pb_raise(PB_EINPUT, &at, "found invalid YAML (%s%s%s); expected a YAML mapping of scenario keys",
                     parser->problem ? parser->problem : "syntax error", parser->context ? " " : "",
                     parser->context ? parser->context : "");
@@ -127,7 +135,7 @@ static pb_status read_document(ctx *c, const char *text, size_t len)
     if (!yaml_parser_initialize(&parser)) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &c->doc)) {
-        pb_status st = load_error(c, &parser);
+        pb_status st = load_error(c, &parser, text, len);
         yaml_parser_delete(&parser);
         return st;
     }
@@ -135,7 +143,7 @@ static pb_status read_document(ctx *c, const char *text, size_t len)
     /* A second document in the stream is not part of the scenario. */
     yaml_document_t extra;
     pb_status st = PB_OK;
-    if (!yaml_parser_load(&parser, &extra)) st = load_error(c, &parser);
+    if (!yaml_parser_load(&parser, &extra)) st = load_error(c, &parser, text, len);
     else {
         if (yaml_document_get_root_node(&extra)) {
             pb_loc at = {c->file, (int)extra.start_mark.line + 1, (int)extra.start_mark.column + 1};

@@ -34,6 +34,8 @@ errors() {
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'required.bain=&a {x: *a}'
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'x=[&a [1,2,3,4,5,6,7,8,9], &b [*a,*a,*a,*a,*a,*a,*a,*a,*a], &c [*b,*b,*b,*b,*b,*b,*b,*b,*b], &d [*c,*c,*c,*c,*c,*c,*c,*c,*c], &e [*d,*d,*d,*d,*d,*d,*d,*d,*d], &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]]'
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set "x=$(printf '[%.0s' $(seq 70))$(printf ']%.0s' $(seq 70))"
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set $'required.bain.capex_ratio=0.3\n---\n0.5'
+    e run scenarios/bain.yaml --deterministic "${o[@]}" --set $'description="a \xff"'
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set finance.discount_rate=10
     e run scenarios/bain.yaml --deterministic "${o[@]}" --set 'revenue.growth.long_run={dist: uniform, min: 5, max: 9}'
     e run tests/data/corr.yaml -n 100 --quiet "${o[@]}" --set revenue.base=50
