@@ -144,6 +144,11 @@ static pb_status read_state(hid_t sg, int H, pb_part *part)
     pb_var_name(&g->vars[0], 0, first, sizeof first);
     hssize_t blob = pb_h5_points(sg, pb_state_acc.name), E = pb_h5_rows(sg, first);
     if (blob < 0 || E < 0) return PB_EINPUT;
+    /* Checked before anything is allocated: a part's edge paths are those
+     * of the at most two blocks its range cuts (partition.h), and its
+     * statistics state is bounded like the accumulator it unpacks into. */
+    const int64_t span = part->info.paths_end - part->info.paths_first;
+    if (E > 2 * (hssize_t)PB_BLOCK || E > span || blob > ((hssize_t)1 << 31)) return PB_EINPUT;
     if (!(part->acc_blob = malloc(blob ? (size_t)blob : 1))) return pb_raise(PB_ENOMEM, NULL, "out of memory");
     part->acc_len = (size_t)blob;
     if (!pb_h5_read_ds(sg, pb_state_acc.name, H5T_NATIVE_UCHAR, part->acc_blob, blob)) return PB_EINPUT;

@@ -93,3 +93,28 @@ assert not bad, bad
 PY
 }
 check "values past 1e154 (D8): finite sd and mean equal to NumPy's over the finite paths" large
+
+# 3. A part declaring 2,000,000 edge paths it never wrote (repro D7/D11,
+#    sparse_A): refused before anything is allocated (it took 4.5 GB, then
+#    2 GB and 6 s), under a 1 GB address-space limit outside ASan.
+sparse_edges() {
+    cp "$OUT/A.h5" "$OUT/sparse.h5" || return 1
+    "$PY" - "$OUT/sparse.h5" <<'PY' || return 1
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    g = f["state"]
+    N = 2 * 10**6
+    for name in [k for k in g if k.startswith("edge_")]:
+        d = g[name]
+        shape, dt = (N,) + d.shape[1:], d.dtype
+        del g[name]
+        g.create_dataset(name, shape=shape, dtype=dt, chunks=True)
+PY
+    local lim=""
+    [ -z "${ASAN_OPTIONS:-}" ] && lim="ulimit -v 1000000;"
+    bash -c "$lim exec '$BIN' merge '$OUT/sparse.h5' '$OUT/B.h5' -o '$OUT/m_sparse.h5'" >/dev/null 2>"$OUT/sparse.err"
+    local rc=$?
+    cat "$OUT/sparse.err"
+    [ $rc -eq 2 ] && grep -q "has a damaged /state" "$OUT/sparse.err" && ! ls "$OUT"/m_sparse.h5* 2>/dev/null
+}
+check "2,000,000 declared, unwritten edge paths: exit 2 before any allocation" sparse_edges
