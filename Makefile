@@ -7,6 +7,7 @@
 #   CFLAGS=...        appended to the compiler flags
 #   MPI=1             the same program against Open MPI and parallel HDF5, in
 #                     build-mpi/ (copied to ./payback-mpi)
+#   FUZZ_SECONDS=60   how long `make fuzz` runs each fuzz target (fuzz/README.md)
 MPI ?= 0
 OPT ?= -O3 -g
 BUILD ?= build$(if $(SANITIZE),-san)$(if $(filter 1,$(MPI)),-mpi)
@@ -24,15 +25,17 @@ PYTHON := /usr/bin/python3
 # Debian packages: to build, and in addition to test.
 DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom123-dev libgmp-dev zlib1g-dev
 DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
+# The fuzz targets (fuzz/): clang's libFuzzer, and its OpenMP for -fopenmp.
+DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ)
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all run test asan clean deps deps-test mpi bench bench-quick FORCE
+.PHONY: all run test asan clean deps deps-test mpi bench bench-quick fuzz fuzz-build FORCE
 ifeq ($(MPI),1)
 all: payback-mpi
 else
@@ -73,6 +76,10 @@ $(BUILD)/payback: $(BUILD)/main.o $(LIB)
 $(BUILD)/test_%: tests/test_%.c tests/testutil.h $(LIB) Makefile
 	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -Itests -o $@ $< $(LIB) $(PB_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null)
 
+# A libFuzzer target: built with BUILD=build-fuzz (see fuzz-build).
+$(BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB) Makefile
+	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(PB_LIBS)
+
 $(BUILD)/floor: bench/floor.c $(LIB) Makefile
 	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -o $@ $< $(LIB) $(PB_LIBS)
 
@@ -99,6 +106,7 @@ test: deps-test
 	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" BUILD=build-san build-san/payback \
 	  $(patsubst build/%,build-san/%,$(TESTS))
 	$(MAKE) MPI=1 payback-mpi
+	$(MAKE) fuzz-build
 	@PYTHON=$(PYTHON) ./tests/all.sh
 
 # Benchmarks (bench/README.md): payback against NumPy and its floor, cost
@@ -111,7 +119,21 @@ bench-quick: deps-test
 	$(MAKE) payback build/floor
 	QUICK=1 ./bench/run.sh
 
+# Fuzz targets (fuzz/README.md): the library and three libFuzzer targets
+# under ASan+UBSan, with clang, in build-fuzz/; `make fuzz` runs each for
+# FUZZ_SECONDS, one after the other (one job each).
+FUZZ_TARGETS := scenario state result
+FUZZ_SECONDS ?= 60
+
+fuzz-build:
+	@./tests/deps.sh $(DEPS_BUILD) $(DEPS_FUZZ)
+	$(MAKE) CC=clang SANITIZE=fuzzer-no-link,address,undefined OPT="-O1 -g" BUILD=build-fuzz \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do ./fuzz/run.sh build-fuzz $$t $(FUZZ_SECONDS) build-fuzz/out || st=1; done; exit $${st:-0}
+
 clean:
-	rm -rf build build-san build-mpi payback payback-mpi results/*.h5 results/*.part*
+	rm -rf build build-san build-mpi build-fuzz payback payback-mpi results/*.h5 results/*.part*
 
 FORCE:

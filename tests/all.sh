@@ -8,7 +8,9 @@
 #      (build-san/);
 #   3. the MPI build (build-mpi/) under mpirun against the serial build;
 #   4. runs and scenario validation under valgrind (serial build: Open
-#      MPI's own allocations would show as leaks).
+#      MPI's own allocations would show as leaks);
+#   5. the libFuzzer targets of fuzz/ (build-fuzz/, ASan+UBSan), each for
+#      FUZZ_TEST_SECONDS (default 25) from its seed corpus: one line each.
 # Each check prints "ok - ..." or "not ok - ..."; the last line is
 # "N passed, N failed".  Exit status 0 only when nothing failed.
 set -u
@@ -122,6 +124,12 @@ tally < <(
         tail -30 tests/out/vg.log | sed 's/^/#   /'
     fi
 )
+
+echo "# 5. fuzz targets (fuzz/README.md), ${FUZZ_TEST_SECONDS:-25} s each, one job"
+rm -rf tests/out/fuzz
+for t in scenario state result; do
+    tally < <(bash fuzz/run.sh build-fuzz "$t" "${FUZZ_TEST_SECONDS:-25}" tests/out/fuzz 2>&1)
+done
 
 echo
 echo "$pass passed, $fail failed"
