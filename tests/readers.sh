@@ -81,3 +81,16 @@ if [ -w /dev/full ]; then
     if [ $rc -eq 1 ] && grep -q "standard output" "$OUT/full.txt"; then ok "summary > /dev/full: exit 1 with a message"
     else notok "summary > /dev/full: exit 1 with a message" "exit $rc" "$(cat "$OUT/full.txt")"; fi
 fi
+
+# A file found by fuzz/fuzz_result on which Debian's HDF5 1.10 crashes
+# inside its own code (a damaged global heap read for a string attribute,
+# H5Aread <- H5HG_read): summary and merge end with exit 2 and a message
+# instead of a segmentation fault (signals.h), and leave no file.
+hdf5_crash() {
+    local rc1 rc2
+    "$BIN" summary tests/data/hdf5_heap_crash.h5 >"$OUT/hc.out" 2>"$OUT/hc.err"; rc1=$?
+    "$BIN" merge tests/data/hdf5_heap_crash.h5 -o "$OUT/hc.h5" >/dev/null 2>>"$OUT/hc.err"; rc2=$?
+    cat "$OUT/hc.err"
+    [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && [ ! -s "$OUT/hc.out" ] && grep -q "is damaged" "$OUT/hc.err" && ! ls "$OUT"/hc.h5* 2>/dev/null
+}
+check "a file on which HDF5 itself crashes: summary and merge exit 2, no crash" hdf5_crash
