@@ -33,6 +33,12 @@ typedef struct {
     int64_t counts[PB_MAX_TARGETS][2]; /* paths where Y counts (finite, or "never"), and those with Y <= c */
 } counter;
 
+/* into += from: exact integer sums, in any order. */
+static void add_counts(int64_t into[PB_MAX_TARGETS][2], const int64_t from[PB_MAX_TARGETS][2])
+{
+    for (int j = 0; j < PB_MAX_TARGETS; j++) into[j][0] += from[j][0], into[j][1] += from[j][1];
+}
+
 /* A thread's counts, beside the counter (read-only while paths run). */
 typedef struct {
     const counter *k;
@@ -70,7 +76,7 @@ static pb_status count_finish(pb_visitor *v, void **ts, int T, bool ok)
     for (int i = 0; i < T; i++) {
         count_thread *t = ts[i];
         if (ok && t)
-            for (int j = 0; j < PB_MAX_TARGETS; j++) k->counts[j][0] += t->counts[j][0], k->counts[j][1] += t->counts[j][1];
+            add_counts(k->counts, (const int64_t(*)[2])t->counts);
         free(t);
     }
     return PB_OK;
@@ -83,7 +89,7 @@ static pb_status merge_counts(void *ctx, const void *blob, size_t len)
     if (len != sizeof k->counts) return pb_raise(PB_EINTERNAL, NULL, "a rank sent %zu bytes of counts", len);
     int64_t c[PB_MAX_TARGETS][2];
     memcpy(c, blob, sizeof c);
-    for (int j = 0; j < PB_MAX_TARGETS; j++) k->counts[j][0] += c[j][0], k->counts[j][1] += c[j][1];
+    add_counts(k->counts, (const int64_t(*)[2])c);
     return PB_OK;
 }
 
@@ -177,7 +183,7 @@ void pb_precision_result_clear(pb_precision_result *r)
 /* One batch: the kernel on paths first .. end-1, its counts and complete
  * blocks added to the totals (rank 0's), its stored paths to this rank's. */
 static pb_status run_batch(const pb_scenario *sc, const pb_run_opts *o, int64_t first, int64_t end, counter *total,
-                           pb_acc **acc, pb_precision_result *r)
+                           pb_acc **acc, pb_sketch_plan **plan, pb_precision_result *r)
 {
     counter k = {total->p, total->H, {{0}}};
     pb_visitor v = {&k, count_thread_begin, NULL, NULL, count_thread_path, count_finish};
@@ -187,6 +193,8 @@ static pb_status run_batch(const pb_scenario *sc, const pb_run_opts *o, int64_t 
     ro.end = end;
     ro.extra = extra;
     ro.n_extra = 1;
+    ro.plan = plan; /* the first batch's pilot serves them all */
+    ro.acc_only = true; /* the batch's own statistics are not needed: the totals' are (below) */
     pb_run_result res;
     pb_status st = pb_run_mc(sc, &ro, &res);
     if (st != PB_OK) return st;
@@ -195,7 +203,7 @@ static pb_status run_batch(const pb_scenario *sc, const pb_run_opts *o, int64_t 
     uint64_t sent;
     st = pb_par_agree(pb_par_reduce(merge_counts, pack_counts, &k, &sent));
     if (st == PB_OK && pb_par_rank() == 0) {
-        for (int j = 0; j < PB_MAX_TARGETS; j++) total->counts[j][0] += k.counts[j][0], total->counts[j][1] += k.counts[j][1];
+        add_counts(total->counts, (const int64_t(*)[2])k.counts);
         /* Batches are whole blocks (a multiple of PB_BLOCK from 0, ending
          * at a batch boundary or the run's end): no edge paths. */
         if (res.edges.n) st = pb_raise(PB_EINTERNAL, NULL, "a batch cut a block");
@@ -213,11 +221,12 @@ pb_status pb_run_precision(const pb_scenario *sc, const pb_run_opts *o, int64_t 
     memset(r, 0, sizeof *r);
     counter total = {p, sc->n_years, {{0}}};
     pb_acc *acc = NULL;
+    pb_sketch_plan *plan = NULL;
     pb_status st = PB_OK;
     const pb_path_set none = {0};
     for (int64_t first = 0; st == PB_OK && first < o->paths; first += batch) {
         const int64_t end = first + batch < o->paths ? first + batch : o->paths;
-        st = run_batch(sc, o, first, end, &total, &acc, r);
+        st = run_batch(sc, o, first, end, &total, &acc, &plan, r);
         unsigned char stop = 0;
         if (st == PB_OK && pb_par_rank() == 0) {
             pb_summary_free(r->summary);
@@ -246,6 +255,7 @@ pb_status pb_run_precision(const pb_scenario *sc, const pb_run_opts *o, int64_t 
         if (stop) break;
     }
     pb_acc_free(acc);
+    pb_sketch_plan_free(plan);
     /* The other ranks take part in writing the file: a summary of the same
      * shape, whose values only rank 0 writes (as run.c does). */
     if (st == PB_OK && pb_par_rank() != 0) {

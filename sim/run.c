@@ -198,14 +198,14 @@ static pb_status run_pilot(const pb_sampler *s, const pb_scenario *sc, const pb_
 
 /* After the kernel, on every rank: the rank's statistics merged to rank 0,
  * which adds the edge paths and computes the summary. */
-static pb_status reduce(const pb_scenario *sc, pb_acc *acc, pb_run_result *res)
+static pb_status reduce(const pb_scenario *sc, pb_acc *acc, bool summary, pb_run_result *res)
 {
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     pb_status st = pb_par_agree(pb_par_reduce(merge_packed, pack_acc, acc, &res->bytes_sent));
     clock_gettime(CLOCK_MONOTONIC, &b);
     res->merge_seconds = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
-    if (st != PB_OK) return st;
+    if (st != PB_OK || !summary) return st;
     if (pb_par_rank() == 0) st = pb_run_finish(sc, acc, &res->edges, &res->summary);
     st = pb_par_agree(st);
     /* The other ranks take part in creating the file's objects: they need
@@ -231,8 +231,11 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     if (st == PB_OK) st = pb_path_set_alloc(&res->stored, pb_partition_paths_below(&part, o->store_paths), H);
     if (st == PB_OK) st = pb_path_set_alloc(&res->edges, pb_partition_edge_paths(&part), H);
     stats s = {sc->start, H, NULL, NULL};
-    pb_sketch_plan *plan = NULL;
-    if ((st = pb_par_agree(st)) == PB_OK) st = pb_par_agree(run_pilot(sampler, sc, o, &plan));
+    pb_sketch_plan *plan = o->plan ? *o->plan : NULL;
+    if ((st = pb_par_agree(st)) == PB_OK && !plan) {
+        st = pb_par_agree(run_pilot(sampler, sc, o, &plan));
+        if (o->plan) *o->plan = plan; /* the caller's now */
+    }
     if (st == PB_OK) {
         s.plan = plan;
         pb_keep keep = {&res->stored, &res->edges, o->store_paths, 0, 0};
@@ -251,13 +254,13 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     st = pb_par_agree(st);
     res->threads = o->threads;
     res->ranks = ranks;
-    if (st == PB_OK) st = reduce(sc, s.acc, res);
+    if (st == PB_OK) st = reduce(sc, s.acc, !o->acc_only, res);
     if (st == PB_OK && rank == 0) {
         res->acc = s.acc;
         s.acc = NULL;
     }
     pb_acc_free(s.acc);
-    pb_sketch_plan_free(plan);
+    if (!o->plan) pb_sketch_plan_free(plan);
     pb_sampler_free(sampler);
     if (st != PB_OK) pb_run_result_clear(res);
     return st;

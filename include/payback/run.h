@@ -28,6 +28,13 @@ typedef struct {
     int threads;            /* per rank, >= 1 */
     int64_t store_paths;    /* keep the paths with index < store_paths */
     bool progress;          /* progress lines on stderr (rank 0) */
+    /* The pilot's sketch plan, kept between calls on the same run (run
+     * --precision's batches): NULL, or *plan NULL to compute it and leave it
+     * there (the caller frees it with pb_sketch_plan_free), or a plan from
+     * an earlier call, used as it is.  The plan depends only on the run's
+     * first paths (PB_PILOT), so every batch would compute the same one. */
+    pb_sketch_plan **plan;
+    bool acc_only;          /* leave res->summary NULL: the caller finishes res->acc itself (run --precision) */
     pb_visitor *const *extra; /* further visitors of the kernel (e.g. run --precision's counts), or NULL */
     int n_extra;
     int test_fail_rank;     /* tests only: when > 0, rank test_fail_rank - 1 fails after the kernel,
@@ -35,7 +42,7 @@ typedef struct {
 } pb_run_opts;
 
 typedef struct {
-    pb_summary *summary;    /* every rank: the statistics of the paths first .. end-1 */
+    pb_summary *summary;    /* every rank: the statistics of the paths first .. end-1 (NULL with acc_only) */
     pb_acc *acc;            /* rank 0: the merged state of the blocks wholly inside the range */
     pb_path_set stored;     /* this rank's paths with index < store_paths */
     pb_path_set edges;      /* rank 0: the paths of blocks the range covers only in part */
