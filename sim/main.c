@@ -101,9 +101,9 @@ static int cmd_merge(int argc, char **argv)
     pb_errors_mute(false);
     if ((st = pb_par_agree(st)) != PB_OK) return pb_exit_code(st);
     pb_merged m;
-    pb_signals_reading(n == 1 ? parts[0] : "one of the parts");
+    pb_signals_reading(n == 1 ? parts[0] : "one of the parts", pb_read_budget(parts, n));
     st = pb_merge_parts(parts, n, &m);
-    pb_signals_reading(NULL);
+    pb_signals_reading(NULL, 0);
     if (st == PB_OK) {
         pb_run_info info;
         pb_cli_fill_info(&info, m.sc, m.seed);
@@ -142,9 +142,9 @@ static int cmd_summary(int argc, char **argv)
     pb_summary *s;
     pb_status st = pb_check_inputs((const char *const *)argv + 1, 1);
     if (st != PB_OK) return pb_exit_code(st);
-    pb_signals_reading(argv[1]);
+    pb_signals_reading(argv[1], pb_read_budget((const char *const *)argv + 1, 1));
     st = pb_output_read(argv[1], &info, &s);
-    pb_signals_reading(NULL);
+    pb_signals_reading(NULL, 0);
     if (st != PB_OK) return pb_exit_code(st);
     pb_summary_print(stdout, &info, s);
     pb_summary_free(s);

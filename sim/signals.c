@@ -4,6 +4,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /* The handler reads these: the path is set before the flag, and the flag
@@ -40,22 +42,54 @@ void pb_signals_install(void)
 }
 
 static const char *volatile reading;
-static struct sigaction old_segv, old_bus;
+static struct sigaction old_segv, old_bus, old_prof;
 
-static void on_fault(int sig)
+static void say_damaged(const char *why)
 {
-    (void)sig;
-    static const char a[] = "payback: error: '", b[] = "' is damaged: the HDF5 library failed inside its own code "
-                                                       "reading it (a crafted or corrupted file)\n";
+    static const char a[] = "payback: error: '";
     ssize_t w = write(2, a, sizeof a - 1);
     if (reading) w = write(2, reading, strlen(reading));
-    w = write(2, b, sizeof b - 1);
+    w = write(2, why, strlen(why));
     (void)w;
     if (have_part) unlink(part);
     _exit(2);
 }
 
-void pb_signals_reading(const char *path)
+static void on_fault(int sig)
+{
+    (void)sig;
+    say_damaged("' is damaged: the HDF5 library failed inside its own code reading it (a crafted or corrupted file)\n");
+}
+
+static void on_overtime(int sig)
+{
+    (void)sig;
+    say_damaged("' is damaged: the HDF5 library did not finish reading it within its CPU-time bound "
+                "(a crafted or corrupted file; docs/cli.md, 'Reading result files')\n");
+}
+
+double pb_read_budget(const char *const *paths, int n)
+{
+    double bytes = 0;
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) == 0 && st.st_size > 0) bytes += (double)st.st_size;
+    }
+    return PB_READ_CPU_BASE + bytes / PB_READ_CPU_RATE;
+}
+
+static void set_timer(double seconds)
+{
+    struct itimerval t = {{0, 0}, {0, 0}};
+    if (seconds > 0) {
+        if (seconds > 1e8) seconds = 1e8;
+        t.it_value.tv_sec = (time_t)seconds;
+        t.it_value.tv_usec = (suseconds_t)((seconds - (double)t.it_value.tv_sec) * 1e6);
+    }
+    setitimer(ITIMER_PROF, &t, NULL);
+}
+
+void pb_signals_reading(const char *path, double cpu_seconds)
 {
     if (path && !reading) {
         static char stack[1 << 16]; /* the fault may be a stack overflow */
@@ -69,9 +103,14 @@ void pb_signals_reading(const char *path)
         reading = path;
         sigaction(SIGSEGV, &sa, &old_segv);
         sigaction(SIGBUS, &sa, &old_bus);
+        sa.sa_handler = on_overtime;
+        sigaction(SIGPROF, &sa, &old_prof);
+        set_timer(cpu_seconds);
     } else if (!path && reading) {
+        set_timer(0);
         sigaction(SIGSEGV, &old_segv, NULL);
         sigaction(SIGBUS, &old_bus, NULL);
+        sigaction(SIGPROF, &old_prof, NULL);
         reading = NULL;
     }
 }

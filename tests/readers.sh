@@ -94,3 +94,18 @@ hdf5_crash() {
     [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && [ ! -s "$OUT/hc.out" ] && grep -q "is damaged" "$OUT/hc.err" && ! ls "$OUT"/hc.h5* 2>/dev/null
 }
 check "a file on which HDF5 itself crashes: summary and merge exit 2, no crash" hdf5_crash
+
+# A file found by fuzz/fuzz_result on which Debian's HDF5 1.10 loops without
+# end inside its own code (the same global-heap read, H5C_protect): summary
+# and merge stop after the CPU-time bound of signals.h (10 s for this 0.3 MB
+# file) with exit 2 and a message, and leave no file.  Before the bound,
+# summary had not returned after an hour.
+hdf5_hang() {
+    local rc1 rc2
+    timeout 120 "$BIN" summary tests/data/hdf5_heap_hang.h5 >"$OUT/hh.out" 2>"$OUT/hh.err"; rc1=$?
+    timeout 120 "$BIN" merge tests/data/hdf5_heap_hang.h5 -o "$OUT/hh.h5" >/dev/null 2>>"$OUT/hh.err"; rc2=$?
+    cat "$OUT/hh.err"
+    [ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && [ ! -s "$OUT/hh.out" ] && [ "$(grep -c "did not finish reading it" "$OUT/hh.err")" = 2 ] &&
+        ! ls "$OUT"/hh.h5* 2>/dev/null
+}
+check "a file on which HDF5 itself loops: summary and merge exit 2 after the CPU bound, no hang" hdf5_hang
