@@ -50,6 +50,7 @@ static const char usage_text[] =
     "                            sobol, or shapley when the scenario has correlations\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
+    "  payback export OUT.h5 [--format csv|json] [-o FILE]   the result as one tidy long table\n"
     "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
     "  payback params                      list every scenario parameter: path, default, domain\n"
     "  payback --help | --version\n"
@@ -191,6 +192,7 @@ static const command commands[] = {
     {"merge", cmd_merge, true, true},
     {"compare", pb_cmd_compare, false, true},
     {"summary", cmd_summary, false, true},
+    {"export", pb_cmd_export, false, true},
     {"validate", cmd_validate, false, false},
     {"params", cmd_params, false, false},
 };
