@@ -27,7 +27,8 @@ static const char *const suffixes[] = {
 #define P_CLOSED "p_gap_closed_"
 
 typedef struct {
-    char *path;  /* the scale dataset's path in the file */
+    haddr_t addr; /* the scale dataset's address in the file */
+    char *path;   /* its name, for messages */
     int col;     /* its column */
     pb_xcell *v; /* its values */
     hsize_t n;
@@ -93,27 +94,29 @@ static void split_name(const char *group, const char *name, item *it, pb_status 
     it->statistic = dup("value", st);
 }
 
-/* The scale attached to dimension i of d, read once (by its path). */
+/* The scale attached to dimension i of d, read once per scale (by its
+ * object's address: naming an object reached through a reference, as
+ * H5Iget_name does, searches the whole file each time). */
 static herr_t first_scale(hid_t did, unsigned dim, hid_t dsid, void *data)
 {
     (void)did, (void)dim;
-    *(hid_t *)data = H5Iget_name(dsid, NULL, 0) > 0 ? H5Oopen(dsid, ".", H5P_DEFAULT) : H5I_INVALID_HID;
+    *(hid_t *)data = H5Oopen(dsid, ".", H5P_DEFAULT);
     return 1; /* the first one */
 }
 
 static int scale_of(plan *p, hid_t d, int i, const char *dpath)
 {
     hid_t s = H5I_INVALID_HID;
+    H5O_info_t info;
     if (H5DSget_num_scales(d, (unsigned)i) < 1 || H5DSiterate_scales(d, (unsigned)i, NULL, first_scale, &s) < 0 ||
-        s < 0) {
+        s < 0 || H5Oget_info2(s, &info, H5O_INFO_BASIC) < 0) {
+        if (s >= 0) H5Oclose(s);
         p->st = pb_raise(PB_EINPUT, NULL, "'%s': dataset /%s: dimension %d has no dimension scale (not a payback "
                          "result, or a damaged one)", p->fname, dpath, i + 1);
         return -1;
     }
-    char spath[1024] = "";
-    H5Iget_name(s, spath, sizeof spath);
     for (int k = 0; k < p->n_scales; k++)
-        if (!strcmp(p->scales[k].path, spath)) {
+        if (p->scales[k].addr == info.addr) {
             H5Oclose(s);
             return k;
         }
@@ -125,14 +128,12 @@ static int scale_of(plan *p, hid_t d, int i, const char *dpath)
     }
     p->scales = more;
     scale *sc = &p->scales[p->n_scales];
-    *sc = (scale){.path = dup(spath, &p->st)};
-    char name[256] = "";
-    if (H5DSget_scale_name(s, name, sizeof name) <= 0) {
-        const char *slash = strrchr(spath, '/');
-        snprintf(name, sizeof name, "%s", slash ? slash + 1 : spath);
-    }
+    char name[256] = "", where[300];
+    if (H5DSget_scale_name(s, name, sizeof name) <= 0) snprintf(name, sizeof name, "dim%d", i + 1);
+    *sc = (scale){.addr = info.addr, .path = dup(name, &p->st)};
     p->n_scales++;
-    if (p->st == PB_OK) p->st = pb_xread_scale(s, p->fname, spath, &sc->v, &sc->n);
+    snprintf(where, sizeof where, "'%s' (of /%s)", name, dpath);
+    if (p->st == PB_OK) p->st = pb_xread_scale(s, p->fname, where, &sc->v, &sc->n);
     if (p->st == PB_OK) sc->col = pb_xtable_column(&p->t, name, &p->st);
     H5Oclose(s);
     return p->st == PB_OK ? p->n_scales - 1 : -1;

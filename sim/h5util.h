@@ -18,7 +18,7 @@
 
 /* ---- attributes ------------------------------------------------------ */
 
-/* A scalar attribute holding a variable-length UTF-8 string. */
+/* A scalar fixed-length UTF-8 string attribute (netCDF NC_CHAR). */
 herr_t pb_h5_attr_str(hid_t obj, const char *name, const char *value);
 /* A numeric attribute of n values (scalar if n == 1): stored as file_type,
  * v read as mem_type. */
