@@ -27,8 +27,10 @@ DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom12
 DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 # The fuzz targets (fuzz/): clang's libFuzzer, and its OpenMP for -fopenmp.
 DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
+# The clients tests/clients.sh opens result files with (examples/).
+DEPS_CLIENTS := r-cran-ncdf4 r-cran-hdf5r octave octave-netcdf gnuplot-nox
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ)
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_CLIENTS)
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
