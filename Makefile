@@ -2,7 +2,7 @@
 # packages they need (only those missing: checked with dpkg -s), then build.
 #
 # Switches (override on the command line):
-#   OPT=-O2 -g        optimisation and debug flags
+#   OPT=-O3 -g        optimisation and debug flags
 #   SANITIZE=address,undefined   a sanitizer build (in build-san/)
 #   CFLAGS=...        appended to the compiler flags
 #   MPI=1             the same program against Open MPI and parallel HDF5, in

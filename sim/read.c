@@ -22,6 +22,8 @@ void pb_run_info_clear(pb_run_info *info)
     free(info->scenario_name);
     free(info->scenario_file);
     free(info->scenario_yaml);
+    for (int i = 0; i < info->n_overrides; i++) free(info->overrides[i]);
+    free(info->overrides);
     memset(info, 0, sizeof *info);
 }
 

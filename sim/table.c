@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 static int q_index(const pb_summary *s, double p)
 {
@@ -46,6 +47,14 @@ void pb_summary_print(FILE *f, const pb_run_info *info, const pb_summary *s)
                 (unsigned long long)info->seed);
     else
         fprintf(f, "%lld paths, seed %llu\n", (long long)info->paths, (unsigned long long)info->seed);
+    /* The --set overrides of the run (a file's attribute holds them one a line). */
+    for (int i = 0; i < info->n_overrides; i++)
+        for (const char *o = info->overrides[i]; *o;) {
+            size_t len = strcspn(o, "\n");
+            fprintf(f, "%s--set %.*s", i == 0 && o == info->overrides[0] ? "with " : " ", (int)len, o);
+            o += len + (o[len] == '\n');
+        }
+    if (info->n_overrides > 0) fputc('\n', f);
     fprintf(f, "money in billion USD (nominal); p10/p50/p90 are quantiles over paths\n");
     for (int y = 0; y < info->n_target_years; y++) {
         int t = info->target_years[y] - s->start;

@@ -144,6 +144,11 @@ static void root_store(pb_run_info *info, const char *name, char *str, int64_t n
                 : !strcmp(name, "scenario_yaml")   ? &info->scenario_yaml
                 : NULL;
     if (slot) { *slot = str; return; }
+    if (!strcmp(name, "overrides") && str && str[0] && !info->overrides && (info->overrides = malloc(sizeof str))) {
+        info->overrides[0] = str; /* one --set a line, as written (write.c) */
+        info->n_overrides = 1;
+        return;
+    }
     if (!strcmp(name, "version")) snprintf(info->version, sizeof info->version, "%s", str);
     else if (!strcmp(name, "created")) snprintf(info->created, sizeof info->created, "%s", str);
     else if (!strcmp(name, "seed")) info->seed = (uint64_t)num;

@@ -76,9 +76,11 @@ set_run() {
     "$BIN" run scenarios/bain.yaml --deterministic -o "$OUT/bain_set.h5" --set required.bain.capex_ratio=0.5 >"$OUT/bain_set.txt" &&
     grep -q "required, bain  *1000.0  *1000.0  *1000.0" "$OUT/bain_set.txt" &&
     h5dump -a /overrides "$OUT/bain_set.h5" | grep -q 'required.bain.capex_ratio=0.5' &&
-    h5dump -a /scenario_yaml "$OUT/bain_set.h5" | grep -q 'capex_ratio: 0.5'
+    h5dump -a /scenario_yaml "$OUT/bain_set.h5" | grep -q 'capex_ratio: 0.5' &&
+    grep -qx 'with --set required.bain.capex_ratio=0.5' "$OUT/bain_set.txt" &&
+    "$BIN" summary "$OUT/bain_set.h5" | grep -qx 'with --set required.bain.capex_ratio=0.5'
 }
-check "--set: result, overrides and scenario_yaml attributes" set_run
+check "--set: result, overrides and scenario_yaml attributes; the table's header names the overrides" set_run
 
 # 5. The output layout: h5dump -H of a small deterministic run against the
 #    golden file; `summary` prints what `run` printed; netCDF readers.

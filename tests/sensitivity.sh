@@ -154,11 +154,12 @@ for path, groups in ((sys.argv[1], ("tornado", "rank", "shapley")), (sys.argv[2]
         for v in d.data_vars:
             assert "units" in d[v].attrs and "long_name" in d[v].attrs, (g, v)
     f = h5py.File(path, "r")
-    assert f.attrs["command"] == "sensitivity" and "sensitivity" in f.attrs["argv"]
+    # Text attributes are fixed-length strings (docs/output.md): bytes in h5py.
+    assert f.attrs["command"] == b"sensitivity" and b"sensitivity" in f.attrs["argv"]
     assert int(f.attrs["n_base"]) in (600, 1000) and "orders" in f.attrs
 a = h5py.File(sys.argv[1], "r")
-assert a.attrs["methods"] == "tornado,rank,shapley" and int(a.attrs["orders"]) == 150
-assert h5py.File(sys.argv[2], "r").attrs["methods"] == "tornado,rank,sobol"
+assert a.attrs["methods"] == b"tornado,rank,shapley" and int(a.attrs["orders"]) == 150
+assert h5py.File(sys.argv[2], "r").attrs["methods"] == b"tornado,rank,sobol"
 shocks = xr.open_dataset(sys.argv[1], group="shapley").sel(factor="revenue.shocks")
 assert "revenue.regime" in list(xr.open_dataset(sys.argv[1], group="shapley").factor.values)
 EOF

@@ -23,7 +23,7 @@ print("root %.15g, closed form %.15g, relative error %.2e" % (got, want, abs(got
 assert abs(got - want) <= 1e-9 * want
 lo, hi = f.attrs["solve_bracket"]
 assert lo <= got <= hi and hi - lo <= 1e-9 * (1 + abs(got)), (lo, hi)  # Brent's stopping rule, model.md §10
-assert f.attrs["command"] == "solve" and f.attrs["solve_target"] == "gap_bain@2030=0"
+assert f.attrs["command"] == b"solve" and f.attrs["solve_target"] == b"gap_bain@2030=0"  # fixed-length text: bytes
 assert f.attrs["deterministic"] == 1 and f["summary/revenue_mean"].shape == (6,)
 EOF
 }
@@ -121,7 +121,7 @@ f = h5py.File(out + "/sw1.h5", "r")
 g = "revenue.growth.long_run"
 xs, ls = f["summary/" + g][:], f["summary/gpu.physical_life"][:]
 assert list(xs) == [0.3, 0.4, 0.5], xs  # HI included; 0.3 + 2 * 0.1 is 0.5 exactly
-assert list(ls) == [4, 6] and f.attrs["command"] == "sweep"
+assert list(ls) == [4, 6] and f.attrs["command"] == b"sweep"
 assert f["summary/revenue_q"].shape == (3, 2, 6, 3) and f["metrics/npv_mean"].shape == (3, 2)
 n = 0
 for i, x in enumerate(xs):
