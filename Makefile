@@ -58,12 +58,15 @@ $(BUILD):
 $(BUILD)/%.o: sim/%.c Makefile | $(BUILD)
 	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/write.o: $(BUILD)/buildinfo.h
+$(BUILD)/write.o $(BUILD)/version.o: $(BUILD)/buildinfo.h
 
-# Compiler, flags and commit, in every result file (root attribute `build`).
+# Compiler, flags and commit, in every result file (root attribute `build`)
+# and, one by one, in `payback --version`.
 $(BUILD)/buildinfo.h: FORCE | $(BUILD)
-	@printf '#define PB_BUILD "%s | %s | %s"\n' "$$($(CC) --version | head -n1)" '$(OPT) $(SAN) $(CFLAGS)' \
-	  "$$(git describe --always --dirty 2>/dev/null || echo unknown)" > $@.new
+	@cc="$$($(CC) --version | head -n1)"; flags='$(OPT) $(SAN) $(CFLAGS)'; \
+	  commit="$$(git describe --always --dirty 2>/dev/null || echo unknown)"; \
+	  printf '#define PB_BUILD "%s | %s | %s"\n#define PB_BUILD_CC "%s"\n#define PB_BUILD_FLAGS "%s"\n#define PB_BUILD_COMMIT "%s"\n' \
+	  "$$cc" "$$flags" "$$commit" "$$cc" "$$flags" "$$commit" > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 
 $(LIB): $(OBJ)
