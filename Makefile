@@ -8,6 +8,8 @@
 #   MPI=1             the same program against Open MPI and parallel HDF5, in
 #                     build-mpi/ (copied to ./payback-mpi)
 #   FUZZ_SECONDS=60   how long `make fuzz` runs each fuzz target (fuzz/README.md)
+#   PREFIX=/usr/local DESTDIR=   where `make install` puts payback (and
+#                     `make uninstall` takes it from)
 MPI ?= 0
 OPT ?= -O3 -g
 BUILD ?= build$(if $(SANITIZE),-san)$(if $(filter 1,$(MPI)),-mpi)
@@ -28,14 +30,15 @@ DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 # The fuzz targets (fuzz/): clang's libFuzzer, and its OpenMP for -fopenmp.
 DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ)
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) \
+  groff-base man-db
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all run test asan clean deps deps-test mpi bench bench-quick fuzz fuzz-build FORCE
+.PHONY: all run test asan clean deps deps-test mpi bench bench-quick fuzz fuzz-build install uninstall FORCE
 ifeq ($(MPI),1)
 all: payback-mpi
 else
@@ -135,6 +138,41 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do ./fuzz/run.sh build-fuzz $$t $(FUZZ_SECONDS) build-fuzz/out || st=1; done; exit $${st:-0}
+
+# make install PREFIX=... [DESTDIR=...]: the program, its manual page, the
+# bash completion, the scenarios and examples, the documentation.  `make
+# uninstall` removes exactly those files (same PREFIX and DESTDIR), and the
+# folders that are payback's own.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL ?= install
+I_BIN := $(DESTDIR)$(PREFIX)/bin
+I_MAN := $(DESTDIR)$(PREFIX)/share/man/man1
+I_COMP := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+I_DATA := $(DESTDIR)$(PREFIX)/share/payback
+I_DOC := $(DESTDIR)$(PREFIX)/share/doc/payback
+I_SCENARIOS := $(wildcard scenarios/*.yaml)
+I_EXAMPLES := $(shell find examples -type f 2>/dev/null | LC_ALL=C sort)
+I_DOCS := README.md $(wildcard docs/*.md)
+
+install: payback
+	$(INSTALL) -d $(I_BIN) $(I_MAN) $(I_COMP) $(I_DATA)/scenarios $(I_DOC)/docs
+	$(INSTALL) -m 755 payback $(I_BIN)/payback
+	$(INSTALL) -m 644 docs/payback.1 $(I_MAN)/payback.1
+	$(INSTALL) -m 644 completion/payback.bash $(I_COMP)/payback
+	$(INSTALL) -m 644 $(I_SCENARIOS) $(I_DATA)/scenarios
+	@set -e; for f in $(I_EXAMPLES); do \
+	  $(INSTALL) -d $(I_DATA)/$$(dirname $$f); \
+	  mode=644; [ -x $$f ] && mode=755; \
+	  echo "$(INSTALL) -m $$mode $$f $(I_DATA)/$$f"; $(INSTALL) -m $$mode $$f $(I_DATA)/$$f; done
+	$(INSTALL) -m 644 README.md $(I_DOC)
+	$(INSTALL) -m 644 $(wildcard docs/*.md) $(I_DOC)/docs
+
+uninstall:
+	rm -f $(I_BIN)/payback $(I_MAN)/payback.1 $(I_COMP)/payback \
+	  $(I_SCENARIOS:%=$(I_DATA)/%) $(I_EXAMPLES:%=$(I_DATA)/%) $(I_DOCS:%=$(I_DOC)/%)
+	@# payback's own folders, deepest first, if nothing else is in them
+	-@find $(I_DATA) $(I_DOC) -depth -type d -empty -delete 2>/dev/null; true
 
 clean:
 	rm -rf build build-san build-mpi build-fuzz payback payback-mpi results/*.h5 results/*.part*
