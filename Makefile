@@ -69,7 +69,7 @@ $(BUILD)/buildinfo.h: FORCE | $(BUILD)
 	@cc="$$($(CC) --version | head -n1)"; flags='$(OPT) $(SAN) $(CFLAGS)'; \
 	  commit="$$(git describe --always --dirty 2>/dev/null || echo unknown)"; \
 	  printf '#define PB_BUILD "%s | %s | %s"\n#define PB_BUILD_CC "%s"\n#define PB_BUILD_FLAGS "%s"\n#define PB_BUILD_COMMIT "%s"\n' \
-	  "$$cc" "$$flags" "$$commit" "$$cc" "$$flags" "$$commit" > $@.new
+	  "$$cc" "$$flags" "$$commit" "$$cc" "$$(echo $$flags)" "$$commit" > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 
 $(LIB): $(OBJ)
