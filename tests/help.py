@@ -181,6 +181,10 @@ check("payback --version prints the commit, compiler, flags, MPI, HDF5, GSL, lib
 # --- the manual page ---------------------------------------------------------
 g = subprocess.run(["groff", "-man", "-ww", "-z", MAN], capture_output=True, text=True)
 check("docs/payback.1 renders without a groff warning", [g.stderr.strip()] if g.returncode or g.stderr else [])
+th = re.search(r'^\.TH PAYBACK 1 \S+ "([^"]*)"', src("docs", "payback.1"), re.M)
+version = run("--version").stdout.splitlines()[0]
+check("the manual page's header names this version (%s)" % version,
+      [] if th and th.group(1) == version else ["the page says %r" % (th.group(1) if th else None)])
 text = subprocess.run(["groff", "-man", "-Tascii", "-rLL=3000n", "-P-cbou", MAN], capture_output=True, text=True).stdout
 sections, current = {}, None
 for line in text.splitlines():
