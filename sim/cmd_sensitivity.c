@@ -260,7 +260,8 @@ int pb_cmd_sensitivity(int argc, char **argv)
         {"threads", required_argument, 0, 't'},     {"set", required_argument, 0, PB_OPT_SET},
         {"quiet", no_argument, 0, PB_OPT_QUIET},    {"progress", no_argument, 0, PB_OPT_PROGRESS},
         {"output", required_argument, 0, OPT_Y},    {"method", required_argument, 0, OPT_METHOD},
-        {"orders", required_argument, 0, OPT_ORDERS}, {0, 0, 0, 0}};
+        {"orders", required_argument, 0, OPT_ORDERS}, {"force", no_argument, 0, PB_OPT_FORCE},
+        {0, 0, 0, 0}};
     sens_opts o = {.orders = -1};
     if (pb_cli_init(&o.cli, argc) != PB_OK) return 1;
     int rc = pb_cli_parse(&o.cli, argc, argv, longopts, sens_option, &o, "sensitivity");

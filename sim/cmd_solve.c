@@ -324,7 +324,7 @@ static pb_status write_file(const solve_ctx *c, const char *path, const pb_run_i
         (pb_h5_attr_str(out.file, "solve_target", c->tgt.text) < 0 ||
          pb_h5_attr_str(out.file, "solve_parameter", c->vary.path) < 0 ||
          pb_h5_attr_num(out.file, "solve_root", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &r->root) < 0 ||
-         pb_h5_attr_num(out.file, "solve_evaluations", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &r->evals) < 0 ||
+         pb_h5_attr_count(out.file, "solve_evaluations", r->evals) < 0 ||
          pb_h5_attr_num(out.file, "solve_value", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &r->value) < 0 ||
          pb_h5_attr_num(out.file, "solve_se", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &r->se) < 0 ||
          pb_h5_attr_num(out.file, "solve_bracket", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 2, bracket) < 0))

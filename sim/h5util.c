@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,19 +17,38 @@
 /* ------------------------------------------------------------------ */
 /* Attributes                                                           */
 
+/* A fixed-length string of strlen(value) bytes (NC_CHAR to netCDF):
+ * variable-length string attributes (NC_STRING) are what GNU Octave's
+ * netcdf package and older netCDF clients cannot read.  HDF5 has no
+ * zero-length type: "" is one NUL byte, which every reader shows as "".
+ * The text is UTF-8 (scenario files may hold any): the type says so. */
 herr_t pb_h5_attr_str(hid_t obj, const char *name, const char *value)
 {
+    size_t len = strlen(value);
     hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
     herr_t rc = -1;
     if (type < 0 || space < 0) goto done;
-    if (H5Tset_size(type, H5T_VARIABLE) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) goto done;
+    if (H5Tset_size(type, len ? len : 1) < 0 || H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(type, H5T_CSET_UTF8) < 0)
+        goto done;
     if ((attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
-    rc = H5Awrite(attr, type, &value);
+    rc = H5Awrite(attr, type, value);
 done:
     if (attr >= 0) H5Aclose(attr);
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
     return rc;
+}
+
+herr_t pb_h5_attr_int(hid_t obj, const char *name, int v)
+{
+    return pb_h5_attr_num(obj, name, H5T_STD_I32LE, H5T_NATIVE_INT, 1, &v);
+}
+
+herr_t pb_h5_attr_count(hid_t obj, const char *name, int64_t v)
+{
+    double d = (double)v; /* exact: counts are at most 1e15 < 2^53 */
+    return pb_h5_attr_num(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d);
 }
 
 herr_t pb_h5_attr_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type, size_t n, const void *v)
@@ -134,23 +154,35 @@ pb_status pb_h5_read_attr_str(hid_t obj, const char *name, char **out, char *why
         snprintf(why, why_len, "missing");
         return PB_EINPUT;
     }
-    /* One pointer is read: a vector of strings would write past it. */
-    if (!sh.vlen_str || sh.n != 1) {
+    /* One string: a vector of strings would write past what is read. */
+    if (sh.cls != H5T_STRING || sh.n != 1 || (!sh.vlen_str && (sh.size < 1 || sh.size > PB_H5_STR_MAX))) {
         pb_h5_shape_text(&sh, why, why_len);
         return PB_EINPUT;
     }
     hid_t attr = H5Aopen(obj, name, H5P_DEFAULT), mt = H5Tcopy(H5T_C_S1);
-    char *v = NULL;
-    bool ok = attr >= 0 && mt >= 0 && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Tset_cset(mt, H5T_CSET_UTF8) >= 0 &&
-              H5Aread(attr, mt, &v) >= 0 && v;
     pb_status st = PB_OK;
-    if (!ok) {
+    bool ok = attr >= 0 && mt >= 0 && H5Tset_cset(mt, H5T_CSET_UTF8) >= 0;
+    if (sh.vlen_str) { /* files of payback before 0.2 */
+        char *v = NULL;
+        ok = ok && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Aread(attr, mt, &v) >= 0 && v;
+        if (ok && !(*out = strdup(v))) st = pb_raise(PB_ENOMEM, NULL, "out of memory reading attribute '%s'", name);
+        if (v) H5free_memory(v);
+    } else {
+        /* Read into size + 1 bytes as a NUL-terminated string of that
+         * size: HDF5 pads or cuts whatever the file's padding was. */
+        char *v = malloc(sh.size + 1);
+        if (!v) st = pb_raise(PB_ENOMEM, NULL, "out of memory reading attribute '%s'", name);
+        ok = ok && v && H5Tset_size(mt, sh.size + 1) >= 0 && H5Tset_strpad(mt, H5T_STR_NULLTERM) >= 0 &&
+             H5Aread(attr, mt, v) >= 0;
+        if (ok) {
+            v[sh.size] = '\0';
+            *out = v;
+        } else free(v);
+    }
+    if (!ok && st == PB_OK) {
         snprintf(why, why_len, "an unreadable string");
         st = PB_EINPUT;
-    } else if (!(*out = strdup(v))) {
-        st = pb_raise(PB_ENOMEM, NULL, "out of memory reading attribute '%s'", name);
     }
-    if (v) H5free_memory(v);
     if (mt >= 0) H5Tclose(mt);
     if (attr >= 0) H5Aclose(attr);
     return st;
@@ -174,6 +206,25 @@ pb_status pb_h5_read_attr_num(hid_t obj, const char *name, H5T_class_t cls, hid_
     if (attr >= 0) H5Aclose(attr);
     if (!ok) snprintf(why, why_len, "an unreadable value");
     return ok ? PB_OK : PB_EINPUT;
+}
+
+pb_status pb_h5_read_attr_count(hid_t obj, const char *name, int64_t *v, char *why, size_t why_len)
+{
+    pb_h5_shape sh;
+    if (!pb_h5_attr_shape(obj, name, &sh)) {
+        snprintf(why, why_len, "missing");
+        return PB_EINPUT;
+    }
+    if (sh.cls != H5T_FLOAT) return pb_h5_read_attr_num(obj, name, H5T_INTEGER, H5T_NATIVE_INT64, 1, v, why, why_len);
+    double d;
+    pb_status st = pb_h5_read_attr_num(obj, name, H5T_FLOAT, H5T_NATIVE_DOUBLE, 1, &d, why, why_len);
+    if (st != PB_OK) return st;
+    if (!(fabs(d) <= 9007199254740992.0) || d != floor(d)) { /* also NaN */
+        snprintf(why, why_len, "%.17g, not a whole number of at most 2^53", d);
+        return PB_EINPUT;
+    }
+    *v = (int64_t)d;
+    return PB_OK;
 }
 
 /* ------------------------------------------------------------------ */

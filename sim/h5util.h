@@ -18,7 +18,7 @@
 
 /* ---- attributes ------------------------------------------------------ */
 
-/* A scalar attribute holding a variable-length UTF-8 string. */
+/* A scalar fixed-length UTF-8 string attribute (netCDF NC_CHAR). */
 herr_t pb_h5_attr_str(hid_t obj, const char *name, const char *value);
 /* A numeric attribute of n values (scalar if n == 1): stored as file_type,
  * v read as mem_type. */
@@ -43,10 +43,26 @@ bool pb_h5_ds_shape(hid_t grp, const char *name, pb_h5_shape *sh);
 /* Describes sh for a message: "a 300-element float vector", "a string". */
 void pb_h5_shape_text(const pb_h5_shape *sh, char *buf, size_t len);
 
-/* A scalar variable-length string attribute as a new heap string (free())
- * in *out.  PB_OK; PB_EINPUT (not raised, *out NULL) if it is missing or is
- * not one scalar variable-length string (why: what it is); PB_ENOMEM (raised)
- * if it cannot be copied. */
+/* Numbers in attributes are written as types every netCDF client takes:
+ * R's ncdf4 warns on every 64-bit integer attribute ("R does not support
+ * this data type"), so small counts and flags are int32 (pb_h5_attr_int)
+ * and path counts, which reach 1e15, are float64 holding an integer
+ * (pb_h5_attr_count: exact below 2^53).  The seed, a full 64-bit value, is
+ * written as decimal text (write.c).  Readers take these and the 64-bit
+ * integers of files written before 0.2 (pb_h5_read_attr_count). */
+herr_t pb_h5_attr_int(hid_t obj, const char *name, int v);
+herr_t pb_h5_attr_count(hid_t obj, const char *name, int64_t v);
+/* A scalar count: an integer attribute (at most 8 bytes), or a float64
+ * holding an integer of magnitude at most 2^53, into *v.  PB_OK;
+ * PB_EINPUT (why: what it is) otherwise. */
+pb_status pb_h5_read_attr_count(hid_t obj, const char *name, int64_t *v, char *why, size_t why_len);
+
+/* A scalar string attribute, fixed-length (as payback writes them since
+ * 0.2, at most PB_H5_STR_MAX bytes) or variable-length (earlier files), as
+ * a new heap string (free()) in *out.  PB_OK; PB_EINPUT (not raised, *out
+ * NULL) if it is missing or is not one such string (why: what it is);
+ * PB_ENOMEM (raised) if it cannot be copied. */
+#define PB_H5_STR_MAX ((size_t)80 << 20) /* a 64 MiB scenario's text and its --set lines */
 pb_status pb_h5_read_attr_str(hid_t obj, const char *name, char **out, char *why, size_t why_len);
 /* A numeric attribute of exactly n values (n == 1: a scalar or a vector of
  * one) of type class cls (H5T_INTEGER or H5T_FLOAT, at most 8 bytes) into

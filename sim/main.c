@@ -136,6 +136,7 @@ static const command commands[] = {
     {"merge", cmd_merge, true, true},
     {"compare", pb_cmd_compare, false, true},
     {"summary", cmd_summary, false, true},
+    {"export", pb_cmd_export, false, true},
     {"validate", cmd_validate, false, false},
     {"params", cmd_params, false, false},
 };

@@ -165,8 +165,8 @@ static bool write_shapley(hid_t file, const pb_sens_result *r, const pb_sens_opt
               var1(&g, "var_top_share", r->var_top, "1", "share of Var Y's sum of squares held by the 10 samples "
                    "farthest from the mean (near 1: the shares rest on a few paths)") &&
               pb_h5_attr_num(g.grp, "exact", H5T_STD_I32LE, H5T_NATIVE_INT, 1, &exact) >= 0 &&
-              pb_h5_attr_num(g.grp, "n_outer", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &r->sh_outer) >= 0 &&
-              pb_h5_attr_num(g.grp, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &r->sh_evals) >= 0;
+              pb_h5_attr_count(g.grp, "n_outer", r->sh_outer) >= 0 &&
+              pb_h5_attr_count(g.grp, "paths", r->sh_evals) >= 0;
     group_close(&g);
     return ok;
 }
@@ -202,8 +202,7 @@ pb_status pb_sens_write(const char *path, const pb_run_info *info, const pb_sens
     if (st == PB_OK) {
         const hid_t f = out.file;
         bool ok = pb_h5_attr_str(f, "methods", methods_text(o->methods, mt, sizeof mt)) >= 0 &&
-                  pb_h5_attr_num(f, "n_base", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &o->n) >= 0 &&
-                  pb_h5_attr_num(f, "orders", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &o->orders) >= 0;
+                  pb_h5_attr_count(f, "n_base", o->n) >= 0 && pb_h5_attr_count(f, "orders", o->orders) >= 0;
         if (ok && (o->methods & PB_SENS_TORNADO) && r->nt > 0) ok = write_tornado(f, r, o, yu);
         if (ok && (o->methods & PB_SENS_RANK) && r->nr > 0) ok = write_rank(f, r, o, yu);
         if (ok && (o->methods & PB_SENS_SOBOL)) ok = write_sobol(f, r, o, yu, vu);

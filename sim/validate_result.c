@@ -22,9 +22,9 @@
 /* Root attributes                                                      */
 
 typedef enum {
-    RA_STR,     /* a scalar variable-length string */
-    RA_INT,     /* a scalar integer in lo .. hi */
-    RA_UINT,    /* a scalar unsigned 64-bit integer (the seed) */
+    RA_STR,     /* a scalar string */
+    RA_INT,     /* a scalar whole number in lo .. hi (an integer, or a float64 holding one: h5util.h) */
+    RA_UINT,    /* the seed: decimal text of 0 .. 2^64-1, or (before 0.2) an unsigned 64-bit integer */
     RA_INTS,    /* a vector of lo .. hi integers */
     RA_FLOATS   /* a vector of lo .. hi floats */
 } ra_kind;
@@ -60,12 +60,34 @@ static const char *expected(const root_attr *a, char *buf, size_t len)
 {
     switch (a->kind) {
     case RA_STR: return "a scalar string";
-    case RA_UINT: return "a scalar unsigned integer";
+    case RA_UINT: return "the decimal text of an integer in 0 .. 2^64-1";
     case RA_INT: snprintf(buf, len, "a scalar integer in %lld .. %lld", a->lo, a->hi); break;
     case RA_INTS: snprintf(buf, len, "a vector of %lld .. %lld integers", a->lo, a->hi); break;
     case RA_FLOATS: snprintf(buf, len, "a vector of %lld .. %lld floats", a->lo, a->hi); break;
     }
     return buf;
+}
+
+/* The seed as decimal text (write.c): digits only, at most 2^64 - 1. */
+static pb_status read_seed_text(hid_t file, const char *name, int64_t *num, char *why, size_t why_len)
+{
+    char *text = NULL;
+    pb_status st = pb_h5_read_attr_str(file, name, &text, why, why_len);
+    if (st != PB_OK) return st;
+    uint64_t v = 0;
+    bool ok = text[0] != '\0' && strlen(text) <= 20;
+    for (const char *c = text; ok && *c; c++) {
+        unsigned d = (unsigned)(*c - '0');
+        ok = d <= 9 && v <= (UINT64_MAX - d) / 10;
+        v = v * 10 + d;
+    }
+    if (ok) memcpy(num, &v, sizeof v); /* the caller stores it back as uint64_t */
+    else {
+        snprintf(why, why_len, "the text '%.40s'", text);
+        st = PB_EINPUT;
+    }
+    free(text);
+    return st;
 }
 
 /* Checks root attribute a, reading its value(s) into str / num / ints.
@@ -83,9 +105,13 @@ static pb_status root_one(hid_t file, const char *path, const root_attr *a, bool
     pb_status st = PB_EINPUT;
     switch (a->kind) {
     case RA_STR: st = pb_h5_read_attr_str(file, a->name, str, why, sizeof why); break;
-    case RA_UINT: st = pb_h5_read_attr_num(file, a->name, H5T_INTEGER, H5T_NATIVE_UINT64, 1, num, why, sizeof why); break;
+    case RA_UINT:
+        st = sh.cls == H5T_STRING ? read_seed_text(file, a->name, num, why, sizeof why)
+                                  : pb_h5_read_attr_num(file, a->name, H5T_INTEGER, H5T_NATIVE_UINT64, 1, num, why,
+                                                        sizeof why);
+        break;
     case RA_INT:
-        st = pb_h5_read_attr_num(file, a->name, H5T_INTEGER, H5T_NATIVE_INT64, 1, num, why, sizeof why);
+        st = pb_h5_read_attr_count(file, a->name, num, why, sizeof why);
         if (st == PB_OK && (*num < a->lo || *num > a->hi)) {
             snprintf(why, sizeof why, "%lld", (long long)*num);
             st = PB_EINPUT;

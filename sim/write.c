@@ -309,7 +309,7 @@ static pb_status write_state(hid_t file, const char *tmp, const pb_state_part *s
 static bool write_precision(hid_t file, const pb_precision *p, bool reached)
 {
     char text[PB_MAX_TARGETS * 164] = "";
-    int64_t met[PB_MAX_TARGETS], all = reached;
+    int met[PB_MAX_TARGETS];
     for (int i = 0; i < p->n; i++) {
         if (i) strcat(text, "\n");
         strcat(text, p->t[i].text);
@@ -317,28 +317,26 @@ static bool write_precision(hid_t file, const pb_precision *p, bool reached)
     }
     const size_t n = (size_t)p->n;
     return pb_h5_attr_str(file, "precision_targets", text) >= 0 &&
-           pb_h5_attr_num(file, "precision_reached", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &all) >= 0 &&
+           pb_h5_attr_int(file, "precision_reached", reached) >= 0 &&
            pb_h5_attr_num(file, "precision_estimate", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, p->estimate) >= 0 &&
            pb_h5_attr_num(file, "precision_half_width", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, p->half) >= 0 &&
            pb_h5_attr_num(file, "precision_tolerance", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, n, p->tol) >= 0 &&
-           pb_h5_attr_num(file, "precision_met", H5T_STD_I64LE, H5T_NATIVE_INT64, n, met) >= 0;
+           pb_h5_attr_num(file, "precision_met", H5T_STD_I32LE, H5T_NATIVE_INT, n, met) >= 0;
 }
 
 /* The root attributes: what the run was. */
 static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info, const pb_state_part *state)
 {
-    int64_t ranks = info->ranks, threads = info->threads, n_paths = info->paths, det = info->deterministic;
-    uint64_t seed = info->seed;
+    char seed[24]; /* decimal: every client reads text, not all read 64-bit integers (h5util.h) */
+    snprintf(seed, sizeof seed, "%" PRIu64, info->seed);
     bool ok = pb_h5_attr_str(file, "program", "payback") >= 0 && pb_h5_attr_str(file, "version", info->version) >= 0 &&
               pb_h5_attr_str(file, "build", info->build) >= 0 &&
               pb_h5_attr_str(file, "scenario_name", info->scenario_name) >= 0 &&
               pb_h5_attr_str(file, "scenario_file", info->scenario_file) >= 0 &&
               pb_h5_attr_str(file, "scenario_yaml", info->scenario_yaml) >= 0 &&
-              pb_h5_attr_num(file, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, 1, &seed) >= 0 &&
-              pb_h5_attr_num(file, "paths", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n_paths) >= 0 &&
-              pb_h5_attr_num(file, "threads", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &threads) >= 0 &&
-              pb_h5_attr_num(file, "ranks", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &ranks) >= 0 &&
-              pb_h5_attr_num(file, "deterministic", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &det) >= 0 &&
+              pb_h5_attr_str(file, "seed", seed) >= 0 && pb_h5_attr_count(file, "paths", info->paths) >= 0 &&
+              pb_h5_attr_int(file, "threads", info->threads) >= 0 && pb_h5_attr_int(file, "ranks", info->ranks) >= 0 &&
+              pb_h5_attr_int(file, "deterministic", info->deterministic) >= 0 &&
               pb_h5_attr_str(file, "created", info->created) >= 0 &&
               pb_h5_attr_str(file, "units_money", "billion USD, nominal") >= 0 &&
               pb_h5_attr_num(file, "target_years", H5T_STD_I32LE, H5T_NATIVE_INT, (size_t)info->n_target_years,
@@ -369,9 +367,8 @@ static pb_status write_root(hid_t file, const char *tmp, const pb_run_info *info
     }
     if (ok && info->precision) ok = write_precision(file, info->precision, info->precision_reached);
     if (state) {
-        int64_t pf = state->first, pe = state->end;
-        ok = ok && pb_h5_attr_num(file, "paths_first", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pf) >= 0 &&
-             pb_h5_attr_num(file, "paths_end", H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &pe) >= 0;
+        ok = ok && pb_h5_attr_count(file, "paths_first", state->first) >= 0 &&
+             pb_h5_attr_count(file, "paths_end", state->end) >= 0;
     }
     return ok ? PB_OK : pb_raise(PB_EIO, NULL, "cannot write the attributes of '%s'", tmp);
 }

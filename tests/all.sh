@@ -65,6 +65,7 @@ tally < <(cmocka_suite build "")
 tally < <(exits bash tests/cli.sh build/payback tests/out/cli 2>&1)
 tally < <(exits bash tests/compare.sh build/payback tests/out/compare 2>&1)
 tally < <(exits bash tests/readers.sh build/payback tests/out/readers 2>&1)
+tally < <(exits bash tests/export.sh build/payback tests/out/export 2>&1)
 tally < <(exits bash tests/state.sh build/payback tests/out/state 2>&1)
 tally < <(exits bash tests/sweep.sh build/payback tests/out/sweep 2>&1)
 tally < <(exits bash tests/precision.sh build/payback tests/out/precision 2>&1)
@@ -86,6 +87,7 @@ tally < <(cmocka_suite build-san "[asan]")
 tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/compare.sh build-san/payback tests/out/compare-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/readers.sh build-san/payback tests/out/readers-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/export.sh build-san/payback tests/out/export-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/state.sh build-san/payback tests/out/state-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/sweep.sh build-san/payback tests/out/sweep-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/precision.sh build-san/payback tests/out/precision-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
@@ -114,6 +116,7 @@ tally < <(
     vg "summary of a result" summary tests/out/vg_baseline.h5
     vg "help of a command" run --help
     vg "the version and the build" --version
+    vg "export of a result as JSON" export tests/out/vg_baseline.h5 --format json -o tests/out/vg_baseline.json
     vg "Monte Carlo run on 2 threads with stored paths" run tests/data/corr.yaml -n 3000 -t 2 --store-paths 10 -o tests/out/vg_mc.h5 --quiet
     vg "run --precision in batches, stored paths across batches" run tests/data/corr.yaml -n 20000 -t 2 --batch 8192 --store-paths 9000 \
         --precision 'mean(npv)~1' --precision 'P(gap_full_cost@2030<=0)~0.01' -o tests/out/vg_prec.h5 --quiet

@@ -224,7 +224,10 @@ mc_threads() {
 check "Monte Carlo: -t 1, 2, 3, 4, 8 give bit-identical /summary, /metrics, /paths" mc_threads
 mc_attrs() {
     local f=$OUT/mc_t1.h5
-    h5dump -a /paths "$f" | grep -q '(0): 20000' && h5dump -a /seed "$f" | grep -q '(0): 3' &&
+    # Types every netCDF client reads (docs/output.md): paths a float64,
+    # the seed as text, small counts int32.
+    h5dump -a /paths "$f" | grep -q '(0): 20000$' && h5dump -a /paths "$f" | grep -q H5T_IEEE_F64LE &&
+    h5dump -a /seed "$f" | grep -q '(0): "3"' && h5dump -a /threads "$f" | grep -q H5T_STD_I32LE &&
     h5dump -a /deterministic "$f" | grep -q '(0): 0' && h5dump -a /threads "$f" | grep -q '(0): 1' &&
     h5dump -a /ranks "$f" | grep -q '(0): 1'
 }

@@ -61,7 +61,15 @@ def cases(h):
         ("paths_vec2", "'paths'", set_attr("paths", np.full(2, paths, dtype=np.int64))),
         ("seed_vec300", "'seed'", set_attr("seed", np.full(300, 7, dtype=np.uint64))),
         ("threads_vec300", "'threads'", set_attr("threads", np.full(300, 2, dtype=np.int64))),
-        ("paths_float", "'paths'", set_attr("paths", np.float64(paths))),
+        # Since 0.2 paths is a float64 holding a whole number (h5util.h): a
+        # fraction, NaN or a value past 2^53 is damage; a 64-bit integer
+        # (files before 0.2) is still read.
+        ("paths_fraction", "'paths'", set_attr("paths", np.float64(paths) + 0.5)),
+        ("paths_nan", "'paths'", set_attr("paths", np.float64("nan"))),
+        ("paths_2e16_float", "'paths'", set_attr("paths", np.float64(2e16))),
+        ("seed_text_letters", "'seed'", set_attr("seed", "12x")),
+        ("seed_text_2_64", "'seed'", set_attr("seed", "18446744073709551616")),
+        ("seed_text_empty", "'seed'", set_attr("seed", "")),
         ("paths_string", "'paths'", set_attr("paths", "2000")),
         ("paths_negative", "'paths'", set_attr("paths", np.int64(-1))),
         ("paths_zero", "'paths'", set_attr("paths", np.int64(0))),

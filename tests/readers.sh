@@ -109,3 +109,14 @@ hdf5_hang() {
         ! ls "$OUT"/hh.h5* 2>/dev/null
 }
 check "a file on which HDF5 itself loops: summary and merge exit 2 after the CPU bound, no hang" hdf5_hang
+
+# Files written by payback 0.1 (variable-length string attributes, 64-bit
+# integer counts, the seed as uint64: fuzz/corpus/result/) still read: the
+# summary names its 20 paths and seed 7, and a part of 0.1 merges into a
+# file of today's types (the seed as text, paths as a float64).
+old_files() {
+    "$BIN" summary tests/data/result_v01.h5 >"$OUT/v01.txt" && grep -q "^20 paths, seed 7" "$OUT/v01.txt" &&
+    "$BIN" merge tests/data/part_v01.h5 -o "$OUT/v01m.h5" >/dev/null && grep -q "^8200 paths, seed 7" <("$BIN" summary "$OUT/v01m.h5") &&
+    h5dump -a /seed "$OUT/v01m.h5" | grep -q '"7"' && h5dump -a /paths "$OUT/v01m.h5" | grep -q 'H5T_IEEE_F64LE'
+}
+check "files of payback 0.1 (vlen strings, int64 counts) still read and merge" old_files
