@@ -17,8 +17,8 @@
 #define H_HELP {'h', "help", NULL, "print this help and exit"}
 #define H_END {0, NULL, NULL, NULL}
 
-/* In the order of `payback --help`.  plot and export are listed by
- * `payback --help` only once main.c's table has them. */
+/* In the order of `payback --help`.  plot is listed by `payback --help`
+ * (and its help printed) only once main.c's table has it. */
 static const pb_help_cmd table[] = {
     {"run", "SCENARIO.yaml", "one Monte Carlo run (or the central path) into a result file",
      {H_PATHS("number of paths (default: the scenario's paths)"), H_SEED, H_OUT("results/<name>.h5"), H_THREADS,
@@ -64,7 +64,7 @@ static const pb_help_cmd table[] = {
       {0, "orders", "M", "Shapley's orders when over 6 factors (default 2000)"},
       H_PATHS("the base sample (default 8192)"), H_SEED,
       {'o', NULL, "OUT.h5", "result file (default: results/<name>-sensitivity.h5)"}, H_THREADS, H_SET_ONE,
-      H_QUIET, H_PROGRESS, H_HELP, H_END},
+      H_FORCE, H_QUIET, H_PROGRESS, H_HELP, H_END},
      {"payback sensitivity scenarios/baseline.yaml",
       "payback sensitivity scenarios/baseline.yaml --output npv --method tornado,rank", NULL}},
     {"validate", "SCENARIO.yaml...", "check scenario files; print nothing but errors",
@@ -86,9 +86,13 @@ static const pb_help_cmd table[] = {
       {'o', "output", "FILE", "PNG, SVG or PDF (default: results/<name>-<kind>.png)"}, H_HELP, H_END},
      {"payback plot results/baseline.h5 -o baseline.pdf",
       "payback plot results/baseline-sensitivity.h5 --kind tornado", NULL}},
-    {"export", "RESULT.h5", "a result file as a tidy long table, CSV or JSON",
-     {{0, "format", "FORMAT", "csv or json"}, {'o', "output", "FILE", "the file to write"}, H_HELP, H_END},
-     {"payback export results/baseline.h5 --format csv -o baseline.csv", NULL}},
+    {"export", "RESULT.h5", "a result file as one tidy long table, CSV or JSON",
+     {{'f', "format", "FORMAT", "csv (default) or json"},
+      {'o', "output", "FILE", "write FILE, whole or not at all (default: stdout)"},
+      {0, "paths", NULL, "also /paths: a row per stored path and value (large)"},
+      {0, "force", NULL, "replace a FILE that is not an earlier export"}, H_HELP, H_END},
+     {"payback export results/baseline.h5 -o results/baseline.csv",
+      "payback export results/baseline-sensitivity.h5 --format json", NULL}},
     {"help", "[COMMAND]", "the list of commands, or a command's help",
      {H_END},
      {"payback help run", NULL}},

@@ -200,7 +200,7 @@ for name, _ in COMMANDS:
     if name not in sections:
         problems.append("no section 'payback %s'" % name)
         continue
-    for opt in sorted(PARSED[name]):
+    for opt in sorted(set(PARSED[name]) - {"--help", "-h"}):  # those two: the page's OPTIONS, for all
         if not re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(opt), sections[name]):
             problems.append("payback %s: %s is not in its section" % (name, opt))
     if not re.search(r"^ +payback %s\b" % name, text.split("DESCRIPTION")[0], re.M):
