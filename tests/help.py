@@ -247,6 +247,10 @@ if got != {"scenarios/baseline.yaml", "scenarios/bain.yaml"}:
 got, _ = complete("summary", "tests/data/hdf5_heap_c")
 if got != {"tests/data/hdf5_heap_crash.h5"}:
     problems.append("summary tests/data/hdf5_heap_c: %s" % sorted(got))
+if "export" in PARSED:
+    got, _ = complete("export", "x.h5", "--format", "")
+    if got != {"csv", "json"}:
+        problems.append("export x.h5 --format: %s" % sorted(got))
 got, _ = complete("help", "sw")
 if got != {"sweep"}:
     problems.append("help sw: %s" % sorted(got))
