@@ -8,6 +8,8 @@
 #   MPI=1             the same program against Open MPI and parallel HDF5, in
 #                     build-mpi/ (copied to ./payback-mpi)
 #   FUZZ_SECONDS=60   how long `make fuzz` runs each fuzz target (fuzz/README.md)
+#   PREFIX=/usr/local DESTDIR=   where `make install` puts payback (and
+#                     `make uninstall` takes it from)
 MPI ?= 0
 OPT ?= -O3 -g
 BUILD ?= build$(if $(SANITIZE),-san)$(if $(filter 1,$(MPI)),-mpi)
@@ -30,14 +32,15 @@ DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
 # The clients tests/clients.sh opens result files with (examples/).
 DEPS_CLIENTS := r-cran-ncdf4 r-cran-hdf5r octave octave-netcdf gnuplot-nox
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_CLIENTS)
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_CLIENTS) \
+  groff-base man-db
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
-.PHONY: all run test asan clean deps deps-test mpi bench bench-quick fuzz fuzz-build FORCE
+.PHONY: all run test asan clean deps deps-test mpi bench bench-quick fuzz fuzz-build install uninstall FORCE
 ifeq ($(MPI),1)
 all: payback-mpi
 else
@@ -60,12 +63,15 @@ $(BUILD):
 $(BUILD)/%.o: sim/%.c Makefile | $(BUILD)
 	$(CC) $(PB_CFLAGS) $(OPT) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/write.o: $(BUILD)/buildinfo.h
+$(BUILD)/write.o $(BUILD)/version.o: $(BUILD)/buildinfo.h
 
-# Compiler, flags and commit, in every result file (root attribute `build`).
+# Compiler, flags and commit, in every result file (root attribute `build`)
+# and, one by one, in `payback --version`.
 $(BUILD)/buildinfo.h: FORCE | $(BUILD)
-	@printf '#define PB_BUILD "%s | %s | %s"\n' "$$($(CC) --version | head -n1)" '$(OPT) $(SAN) $(CFLAGS)' \
-	  "$$(git describe --always --dirty 2>/dev/null || echo unknown)" > $@.new
+	@cc="$$($(CC) --version | head -n1)"; flags='$(OPT) $(SAN) $(CFLAGS)'; \
+	  commit="$$(git describe --always --dirty 2>/dev/null || echo unknown)"; \
+	  printf '#define PB_BUILD "%s | %s | %s"\n#define PB_BUILD_CC "%s"\n#define PB_BUILD_FLAGS "%s"\n#define PB_BUILD_COMMIT "%s"\n' \
+	  "$$cc" "$$flags" "$$commit" "$$cc" "$$(echo $$flags)" "$$commit" > $@.new
 	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
 
 $(LIB): $(OBJ)
@@ -134,6 +140,41 @@ fuzz-build:
 
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do ./fuzz/run.sh build-fuzz $$t $(FUZZ_SECONDS) build-fuzz/out || st=1; done; exit $${st:-0}
+
+# make install PREFIX=... [DESTDIR=...]: the program, its manual page, the
+# bash completion, the scenarios and examples, the documentation.  `make
+# uninstall` removes exactly those files (same PREFIX and DESTDIR), and the
+# folders that are payback's own.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL ?= install
+I_BIN := $(DESTDIR)$(PREFIX)/bin
+I_MAN := $(DESTDIR)$(PREFIX)/share/man/man1
+I_COMP := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+I_DATA := $(DESTDIR)$(PREFIX)/share/payback
+I_DOC := $(DESTDIR)$(PREFIX)/share/doc/payback
+I_SCENARIOS := $(wildcard scenarios/*.yaml)
+I_EXAMPLES := $(shell find examples -type f 2>/dev/null | LC_ALL=C sort)
+I_DOCS := README.md $(wildcard docs/*.md)
+
+install: payback
+	$(INSTALL) -d $(I_BIN) $(I_MAN) $(I_COMP) $(I_DATA)/scenarios $(I_DOC)/docs
+	$(INSTALL) -m 755 payback $(I_BIN)/payback
+	$(INSTALL) -m 644 docs/payback.1 $(I_MAN)/payback.1
+	$(INSTALL) -m 644 completion/payback.bash $(I_COMP)/payback
+	$(INSTALL) -m 644 $(I_SCENARIOS) $(I_DATA)/scenarios
+	@set -e; for f in $(I_EXAMPLES); do \
+	  $(INSTALL) -d $(I_DATA)/$$(dirname $$f); \
+	  mode=644; [ -x $$f ] && mode=755; \
+	  echo "$(INSTALL) -m $$mode $$f $(I_DATA)/$$f"; $(INSTALL) -m $$mode $$f $(I_DATA)/$$f; done
+	$(INSTALL) -m 644 README.md $(I_DOC)
+	$(INSTALL) -m 644 $(wildcard docs/*.md) $(I_DOC)/docs
+
+uninstall:
+	rm -f $(I_BIN)/payback $(I_MAN)/payback.1 $(I_COMP)/payback \
+	  $(I_SCENARIOS:%=$(I_DATA)/%) $(I_EXAMPLES:%=$(I_DATA)/%) $(I_DOCS:%=$(I_DOC)/%)
+	@# payback's own folders, deepest first, if nothing else is in them
+	-@find $(I_DATA) $(I_DOC) -depth -type d -empty -delete 2>/dev/null; true
 
 clean:
 	rm -rf build build-san build-mpi build-fuzz payback payback-mpi results/*.h5 results/*.part*

@@ -23,7 +23,7 @@ best_of() {
 }
 
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(${CC:-cc} --version | head -1)"
-echo "build: $(./payback --version | tail -1)"
+echo "build: $(./payback --version | sed -n "s/^build: *//p")"
 echo
 echo "| paths | threads | wall s | paths/s | peak RSS MB |"
 echo "|---:|---:|---:|---:|---:|"

@@ -9,18 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "payback/export.h"
 #include "payback/signals.h"
-
-static const char export_usage[] =
-    "usage: payback export RESULT.h5 [--format csv|json] [-o FILE] [--paths] [--force]\n"
-    "  the result as one tidy long table: a row per value, with columns group, variable,\n"
-    "  statistic, one per dimension (year, quantile, ...), value, note, units\n"
-    "  -f, --format F   csv (default) or json\n"
-    "  -o, --output F   write to F (whole or not at all) instead of standard output\n"
-    "      --paths      also /paths, one row per stored path and value (large)\n"
-    "      --force      replace an existing F that is not a payback export\n"
-    "example: payback export results/baseline.h5 -o results/baseline.csv\n";
 
 /* Whether an existing file at path is an earlier export (its first bytes
  * are export's header), which -o may replace without --force. */
@@ -64,7 +55,7 @@ int pb_cmd_export(int argc, char **argv)
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "f:o:h", longopts, NULL)) != -1) {
-        if (c == 'h') return fputs(export_usage, stdout), 0;
+        if (c == 'h') return pb_help_print(stdout, pb_help_find("export")), 0; /* --he: main.c takes --help */
         if (c == 'o') out = optarg;
         else if (c == OPT_PATHS) paths = true;
         else if (c == OPT_FORCE) force = true;

@@ -12,6 +12,7 @@
 #include <hdf5.h>
 
 #include "cli.h"
+#include "help.h"
 #include "payback/error.h"
 #include "payback/merge.h"
 #include "payback/output.h"
@@ -19,63 +20,6 @@
 #include "payback/signals.h"
 #include "payback/scenario.h"
 #include "payback/stats.h"
-
-static const char usage_text[] =
-    "usage:\n"
-    "  payback run SCENARIO.yaml [-n PATHS] [-s SEED] [-o OUT.h5] [-t THREADS]\n"
-    "                            [--set PATH=VALUE]... [--deterministic] [--store-paths N]\n"
-    "                            [--paths A:B] [--precision TARGET]... [--batch B]\n"
-    "                            [--quiet|--progress]\n"
-    "  payback compare A.yaml [B.yaml] [--set-b PATH=VALUE]... [-n PATHS] [-s SEED] [-o OUT.h5]\n"
-    "                            [-t THREADS] [--set PATH=VALUE]... [--quiet|--progress]\n"
-    "                                      A against B (a second file, or A with --set-b) on the\n"
-    "                                      same paths; --set applies to both\n"
-    "  payback sweep SCENARIO.yaml --vary PATH=LO:HI:STEP|PATH=V1,V2,... [--vary ...]\n"
-    "                            [run's -n -s -o -t --set --quiet|--progress]\n"
-    "                            a Monte Carlo run at every point of a grid of fixed values\n"
-    "                            (at most 10000 points), on common random numbers\n"
-    "  payback solve SCENARIO.yaml --vary PATH=LO:HI --target TARGET [--deterministic]\n"
-    "                            [run's -n -s -o -t --set --quiet|--progress]\n"
-    "                            the value of PATH in [LO, HI] at which TARGET holds: Y=c (the\n"
-    "                            central path), mean(Y)=c, qP(Y)=c or P(Y<=c)=q, with Y a metric\n"
-    "                            (npv) or a series in a year (gap_full_cost@2035)\n"
-    "  payback sensitivity SCENARIO.yaml [--output Y]... [--method tornado,rank,sobol,shapley]\n"
-    "                            [-n N] [--orders M] [-s SEED] [-t THREADS] [-o OUT.h5]\n"
-    "                            [--set PATH=VALUE]... [--quiet|--progress]\n"
-    "                            which factors move each output Y (default npv and\n"
-    "                            gap_full_cost@<first target year>): tornado, Spearman rank\n"
-    "                            correlation, Sobol indices (independent factors; N (d+2)\n"
-    "                            paths, N default 8192) or Shapley effects (correlated ones;\n"
-    "                            M random orders, default 2000); default tornado,rank and\n"
-    "                            sobol, or shapley when the scenario has correlations\n"
-    "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
-    "  payback summary OUT.h5              print the summary table of a result file\n"
-    "  payback export OUT.h5 [--format csv|json] [-o FILE]   the result as one tidy long table\n"
-    "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
-    "  payback params                      list every scenario parameter: path, default, domain\n"
-    "  payback --help | --version\n"
-    "\n"
-    "run options:\n"
-    "  -n, --paths-count N   number of paths (default: the scenario's paths)\n"
-    "  -s, --seed SEED       random seed, 0 .. 2^64-1 (default: the scenario's seed)\n"
-    "  -o, --output FILE     result file (default: results/<name>.h5)\n"
-    "  -t, --threads N       threads (default: OMP_NUM_THREADS, else all cores)\n"
-    "      --set PATH=VALUE  replace the scenario node at a dotted PATH by VALUE (YAML),\n"
-    "                        e.g. --set revenue.growth.initial=0.5; repeatable\n"
-    "      --deterministic   one central path: every distribution at its mean, no shocks\n"
-    "      --store-paths N   keep the first N paths' series and metrics in /paths\n"
-    "      --precision TARGET  stop once TARGET's 95% interval is within its tolerance:\n"
-    "                        mean(npv)~5, q0.95(gap_bain@2035)~1%, P(gap_full_cost@2035<=0)~0.005;\n"
-    "                        repeatable; -n is then the most paths\n"
-    "      --batch B         --precision's batches of paths (a multiple of 8192; default 65536)\n"
-    "      --paths A:B       compute only paths A .. B-1 of the run, into a partial result\n"
-    "                        that payback merge joins with the other parts\n"
-    "      --force           replace an existing -o file even if it is not a payback result\n"
-    "                        (never the input, never a device or FIFO)\n"
-    "      --quiet           no progress on stderr (shown by default when stderr is a terminal)\n"
-    "      --progress        progress on stderr even when it is not a terminal\n"
-    "\n"
-    "exit status: 0 success, 1 runtime failure (I/O, memory), 2 usage or input error\n";
 
 /* payback merge PART.h5... -o OUT.h5: the parts of one run, checked, into
  * the file the single run would have written. */
@@ -197,23 +141,52 @@ static const command commands[] = {
     {"params", cmd_params, false, false},
 };
 
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+/* payback --help: the commands, in the table's order, from help.c. */
+static int overview(void)
+{
+    const char *names[N_COMMANDS];
+    for (int i = 0; i < N_COMMANDS; i++) names[i] = commands[i].name;
+    pb_help_overview(stdout, names, N_COMMANDS);
+    return 0;
+}
+
+/* payback help [COMMAND]. */
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) return overview();
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) argv[1] = "help";
+    const pb_help_cmd *h = pb_help_find(argv[1]);
+    bool known = !strcmp(argv[1], "help");
+    for (int i = 0; i < N_COMMANDS; i++) known |= !strcmp(argv[1], commands[i].name);
+    if (argc > 2 || !known || !h) return pb_usage_error("'help' takes one command name, not '%s'", argv[argc > 2 ? 2 : 1]);
+    pb_help_print(stdout, h);
+    return 0;
+}
+
 static int dispatch(int argc, char **argv)
 {
     const char *cmd = argc >= 2 ? argv[1] : "";
     const command *c = NULL;
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    for (int i = 0; i < N_COMMANDS; i++)
         if (!strcmp(cmd, commands[i].name)) c = &commands[i];
     if (pb_par_rank() != 0 && !(c && c->job)) return 0;
     if (argc < 2) return pb_usage_error("%s", "no command given");
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return overview();
+    if (!strcmp(cmd, "help")) return cmd_help(argc - 1, argv + 1);
     if (!strcmp(cmd, "--version")) {
-        printf("payback %s\n%s\n", PB_VERSION, pb_build_string());
+        pb_version_print(stdout);
         return 0;
     }
     if (!c) return pb_usage_error("unknown command '%s'", cmd);
+    /* payback CMD ... --help: the command's help, whatever else is given
+     * (on rank 0 alone under MPI). */
+    const pb_help_cmd *h = pb_help_find(c->name);
+    if (pb_help_wanted(h, argc - 1, argv + 1)) {
+        if (pb_par_rank() == 0 && h) pb_help_print(stdout, h);
+        return h ? 0 : pb_usage_error("no help for '%s'", c->name);
+    }
     if (c->hdf5 && pb_hdf5_start() != PB_OK) return 1;
     pb_par_solo(!c->job);
     int rc = c->fn(argc - 1, argv + 1);

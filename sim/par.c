@@ -33,6 +33,16 @@ void pb_par_finalize(void)
 
 void pb_par_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 
+const char *pb_par_library(void)
+{
+    /* MPI_Get_library_version may be called before MPI_Init. */
+    static char v[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    if (MPI_Get_library_version(v, &len) != MPI_SUCCESS) return "MPI (version unknown)";
+    v[strcspn(v, ",\n")] = 0; /* Open MPI's first item: "Open MPI v4.1.4" */
+    return v;
+}
+
 int pb_par_rank(void)
 {
     int r = 0;
@@ -210,6 +220,7 @@ pb_status pb_par_init(int *argc, char ***argv)
 }
 void pb_par_finalize(void) {}
 void pb_par_abort(int code) { exit(code); }
+const char *pb_par_library(void) { return NULL; }
 int pb_par_rank(void) { return 0; }
 int pb_par_size(void) { return 1; }
 void pb_par_solo(bool solo) { (void)solo; }

@@ -76,6 +76,8 @@ tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
 tally < <(exits "$PY" tests/cases.py build/payback tests/out/cases 2>&1)
 tally < <(exits bash tests/sections.sh 2>&1)
+tally < <(exits "$PY" tests/help.py build/payback tests/out/help 2>&1)
+tally < <(exits bash tests/install.sh tests/out/install 2>&1)
 tally < <(exits bash tests/oom.sh build/payback tests/out/oom)
 
 echo "# 2. ASan+UBSan build"
@@ -91,6 +93,7 @@ tally < <(exits bash tests/state.sh build-san/payback tests/out/state-san 2>&1 |
 tally < <(exits bash tests/sweep.sh build-san/payback tests/out/sweep-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/precision.sh build-san/payback tests/out/precision-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/sensitivity.sh build-san/payback tests/out/sensitivity-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits "$PY" tests/help.py build-san/payback tests/out/help-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
@@ -112,6 +115,8 @@ mkdir -p tests/out
 tally < <(
     vg "deterministic run of the baseline" run scenarios/baseline.yaml --deterministic -o tests/out/vg_baseline.h5 --set revenue.growth.volatility=0.2
     vg "summary of a result" summary tests/out/vg_baseline.h5
+    vg "help of a command" run --help
+    vg "the version and the build" --version
     vg "export of a result as JSON" export tests/out/vg_baseline.h5 --format json -o tests/out/vg_baseline.json
     vg "Monte Carlo run on 2 threads with stored paths" run tests/data/corr.yaml -n 3000 -t 2 --store-paths 10 -o tests/out/vg_mc.h5 --quiet
     vg "run --precision in batches, stored paths across batches" run tests/data/corr.yaml -n 20000 -t 2 --batch 8192 --store-paths 9000 \

@@ -22,6 +22,10 @@ void pb_par_finalize(void);
  * other ranks cannot learn of). */
 void pb_par_abort(int code);
 
+/* The MPI library payback runs on ("Open MPI v4.1.4"), or NULL when it
+ * was built without MPI (payback --version). */
+const char *pb_par_library(void);
+
 int pb_par_rank(void);   /* 0 .. size-1 */
 /* With solo set, the calling rank is a job of its own (rank 0 of 1): the
  * analysis commands run on world rank 0 alone while the other ranks wait
