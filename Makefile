@@ -27,8 +27,10 @@ DEPS_BUILD := gcc make pkg-config libgsl-dev libhdf5-dev libyaml-dev librandom12
 DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 # The fuzz targets (fuzz/): clang's libFuzzer, and its OpenMP for -fopenmp.
 DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
+# payback plot draws with gnuplot (cairo terminals, no X); tests read the pictures with PIL.
+DEPS_PLOT := gnuplot-nox
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ)
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_PLOT) python3-pil
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
@@ -92,8 +94,10 @@ deps-test:
 	@./tests/deps.sh $(DEPS_TEST)
 
 run: deps
+	@./tests/deps.sh $(DEPS_PLOT)
 	$(MAKE) payback
 	./payback run scenarios/baseline.yaml
+	./payback plot results/baseline.h5
 
 asan:
 	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" $(BUILD:build%=build-san)/payback

@@ -110,5 +110,6 @@ int pb_cmd_compare(int argc, char **argv);
 int pb_cmd_sweep(int argc, char **argv);
 int pb_cmd_solve(int argc, char **argv);
 int pb_cmd_sensitivity(int argc, char **argv);
+int pb_cmd_plot(int argc, char **argv);
 
 #endif
