@@ -73,11 +73,15 @@ void pb_plot_units(hid_t grp, const char *name, char *buf, size_t len);
 int pb_plot_level(const pb_plot_file *f, double p);
 
 /* Sets the axis' ("x", "y") tic step to a round number giving about n
- * intervals over [lo, hi] (labels that do not run into each other). */
+ * intervals over [lo, hi] (labels that do not run into each other); when
+ * lo == hi, also the axis' range around that one value. */
 void pb_plot_tics(pb_gp *g, const char *axis, double lo, double hi, int n);
 
 /* A shade between light (t = 0) and dark (t = 1) blue, "#rrggbb". */
 void pb_plot_shade(char *buf, size_t len, double t);
+
+/* An empty panel saying why (no finite value to draw). */
+void pb_plot_empty(pb_gp *g, const char *why);
 
 /* The picture's title: the scenario, the paths and the seed (and what
  * the picture shows first). */

@@ -172,6 +172,13 @@ pb_status pb_plot_tornado(pb_gp *g, const pb_plot_file *f, bool inner)
         double lo = INFINITY, hi = -INFINITY;
         range_of(v[0], order, n, s.n_out, o, &lo, &hi);
         range_of(v[1], order, n, s.n_out, o, &lo, &hi);
+        if (!(lo <= hi)) {
+            pb_gp_printf(g, "set title ");
+            pb_gp_str(g, s.output[o]);
+            pb_gp_printf(g, "\n");
+            pb_plot_empty(g, "no finite value (never within the horizon)");
+            continue;
+        }
         pb_plot_tics(g, "x", lo, hi, 8);
         pb_gp_printf(g, "set title ");
         pb_gp_str(g, s.output[o]);
@@ -180,7 +187,7 @@ pb_status pb_plot_tornado(pb_gp *g, const pb_plot_file *f, bool inner)
         snprintf(xl, sizeof xl, "%s on the central path (%s)", s.output[o], units[0] ? units : "1");
         pb_gp_str(g, xl);
         pb_gp_printf(g, "\nset yrange [0.3:%d.7]\nset ytics font ',11'\nset grid noytics\nset key outside right top "
-                        "vertical font ',12'\nset style fill solid 0.5 noborder\nplot $%s using 4:1:5:(0.35) with "
+                        "vertical font ',12'\nset style fill solid 1 noborder\nplot $%s using 4:1:5:(0.35) with "
                         "boxxyerror fc rgb '#9ecae1', '' using 2:1:ytic(6) with points pt 7 ps 1.4 lc rgb '#0072B2' "
                         "title 'factor at its p10', '' using 3:1 with points pt 5 ps 1.4 lc rgb '#D55E00' title "
                         "'factor at its p90'\n", n, block);
@@ -476,8 +483,9 @@ static pb_status diff_panel(pb_gp *g, const pb_plot_file *f, int k, int ty)
         pb_plot_units(grp, name, units, sizeof units);
         if (series) snprintf(title, sizeof title, "Δ %s in %d", diff_names[k], f->years[ty]);
         else snprintf(title, sizeof title, "Δ %s", diff_names[k]);
-        snprintf(xl, sizeof xl, "Δ = B − A (%s); P(Δ>0) %.0f%%, P(Δ<0) %.0f%%", units[0] ? units : "1",
-                 100 * pp[0], 100 * pp[1]);
+        int len = snprintf(xl, sizeof xl, "Δ = B − A (%s)", units[0] ? units : "1");
+        if (isfinite(pp[0]) && isfinite(pp[1]))
+            snprintf(xl + len, sizeof xl - (size_t)len, "; P(Δ>0) %.0f%%, P(Δ<0) %.0f%%", 100 * pp[0], 100 * pp[1]);
         style(g);
         pb_gp_printf(g, "set title ");
         pb_gp_str(g, title);
@@ -491,11 +499,16 @@ static pb_status diff_panel(pb_gp *g, const pb_plot_file *f, int k, int ty)
                 if (isfinite(x) && x < lo) lo = x;
                 if (isfinite(x) && x > hi) hi = x;
             }
+        if (!(lo <= hi)) {
+            pb_plot_empty(g, "no path has this output in both A and B");
+            goto done;
+        }
         pb_plot_tics(g, "x", lo, hi, 5);
         if (lo <= 0 && hi >= 0) pb_gp_printf(g, "set arrow from 0, graph 0 to 0, graph 1 nohead dt 2 lc rgb '#444444'\n");
         pb_gp_printf(g, "\nset ylabel 'quantile level (%%)'\nset yrange [0:100]\nplot $%s using 1:4:2:3 with xerrorbars pt 7 ps 0.8 "
                         "lc rgb '#2171b5', '' using 1:4 with lines lw 2 lc rgb '#2171b5'\n", block);
     }
+done:
     for (int i = 0; i < 3; i++) free(v[i]);
     return st;
 }

@@ -273,7 +273,13 @@ void pb_plot_title(pb_gp *g, const pb_plot_file *f, const char *what)
 
 void pb_plot_tics(pb_gp *g, const char *axis, double lo, double hi, int n)
 {
-    if (!isfinite(lo) || !isfinite(hi) || hi <= lo || n < 1) return;
+    if (!isfinite(lo) || !isfinite(hi) || hi < lo || n < 1) return;
+    if (hi == lo) { /* one value: a range around it (gnuplot would warn of an empty range) */
+        double d = fabs(lo) > 1 ? fabs(lo) * 0.05 : 1;
+        pb_gp_printf(g, "set %srange [%.10g:%.10g]\n", axis, lo - d, hi + d);
+        lo -= d;
+        hi += d;
+    }
     double raw = (hi - lo) / n, mag = pow(10, floor(log10(raw))), step = mag;
     static const double nice[] = {1, 2, 2.5, 5, 10};
     for (size_t i = 0; i < sizeof nice / sizeof nice[0]; i++)
@@ -293,3 +299,14 @@ void pb_plot_shade(char *buf, size_t len, double t)
     snprintf(buf, len, "#%02x%02x%02x", c[0], c[1], c[2]);
 }
 
+
+void pb_plot_empty(pb_gp *g, const char *why)
+{
+    /* A constant above the y range: axes and the message, no data, and no
+     * "x range is invalid" from gnuplot for a plot of undefined values. */
+    pb_gp_printf(g, "set label 1 ");
+    pb_gp_str(g, why);
+    pb_gp_printf(g, " at graph 0.5, graph 0.5 center\nset xrange [-1:1]\nset yrange [0:1]\nunset xtics\nunset ytics\n"
+                    "plot 2 notitle\n"
+                    "unset label 1\n");
+}
