@@ -50,7 +50,7 @@ static const char usage_text[] =
     "                            sobol, or shapley when the scenario has correlations\n"
     "  payback validate SCENARIO.yaml...   check files; print nothing but errors\n"
     "  payback summary OUT.h5              print the summary table of a result file\n"
-    "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
+    "  payback plot RESULT.h5 [--kind KIND]... [-o F.png|.svg|.pdf]  draw it (docs/cli.md)\n"    "  payback merge PART.h5... -o OUT.h5  join the parts of a run split with --paths\n"
     "  payback params                      list every scenario parameter: path, default, domain\n"
     "  payback --help | --version\n"
     "\n"
