@@ -22,6 +22,7 @@ Q=(--quiet)
     "$BIN" sensitivity tests/data/sobol.yaml --method tornado,sobol -n 256 -o "$OUT/sobol.h5" "${Q[@]}" >/dev/null &&
     "$BIN" sensitivity tests/data/corr.yaml --method shapley -n 256 --orders 50 -o "$OUT/shapley.h5" "${Q[@]}" \
         >/dev/null &&
+    "$BIN" run scenarios/baseline.yaml -n 8192 -o "$OUT/base.h5" "${Q[@]}" >/dev/null &&
     "$BIN" compare "$SMALL" --set-b revenue.base=50 -n 20000 -o "$OUT/compare.h5" "${Q[@]}" >/dev/null ||
     notok "the input files" "cannot make the files to plot"
 
@@ -67,8 +68,10 @@ check "Shapley effects" kind shapley.h5 indices 1600 1300
 check "sweep" kind sweep.h5 sweep 1600 800
 check "diff of a comparison" kind compare.h5 diff 1600 1000
 
-# 2. SVG and PDF; what the pictures say.
-# svg FILE KIND TEXT...: a well-formed SVG holding each TEXT in its text.
+# 2. SVG and PDF; what the pictures say (on the baseline: 9 quantile
+# levels, payback years spread over the horizon and beyond).
+# svg FILE KIND TEXT...: a well-formed SVG holding each TEXT in its text
+# (=TEXT: as a text element of its own, such as a tic label).
 svg() {
     local file=$1 k=$2
     shift 2
@@ -79,16 +82,45 @@ root = ET.parse(sys.argv[1]).getroot()
 assert root.tag.endswith("svg"), root.tag
 box = [float(x) for x in root.get("viewBox").split()]
 assert box[2:] == [1600, 1000], box
-text = " ".join(t.strip() for e in root.iter() if e.tag.endswith("text") for t in e.itertext())
-missing = [w for w in sys.argv[2:] if w not in text]
+texts = ["".join(e.itertext()).strip() for e in root.iter() if e.tag.endswith("text")]
+text = " ".join(texts)
+# "=WORD": a text of its own (a tic label), else anywhere in the text.
+missing = [w for w in sys.argv[2:] if (w[1:] not in texts if w.startswith("=") else w not in text)]
 assert not missing, "missing %s in: %s" % (missing, text[:600])
 PYEOF
 }
-check "SVG fan: title, every band of the file, medians, units" svg run.h5 fan \
-    "small, 20,000 paths, seed 7" "organic p10–p90" "organic p25–p75" "organic median" \
-    "required, Bain (median)" "required, full cost (median)" "B\$/yr"
-check "SVG payback: never at the right edge, with its share" svg run.h5 payback "never" "payback (never" \
-    "catch-up, Sequoia (never"
+# One band per pair of the file's levels, outermost first.
+bands() {
+    "$PY" - "$OUT/base.h5" <<'PYEOF'
+import sys, h5py
+q = list(h5py.File(sys.argv[1], "r")["summary/quantile"][()])
+for i in range(len(q) // 2):
+    print("organic p%g–p%g" % (100 * q[i], 100 * q[-1 - i]))
+PYEOF
+}
+mapfile -t BANDS < <(bands)
+[ ${#BANDS[@]} -eq 4 ] || notok "the baseline's 9 levels" "${BANDS[@]}"
+seed=$(sed -n 's/^seed: *\([0-9]*\).*/\1/p' scenarios/baseline.yaml)
+check "SVG fan: title, every band of the file, medians, units" svg base.h5 fan \
+    "baseline, 8,192 paths, seed $seed" "${BANDS[@]}" "organic median" \
+    "required, Bain (median)" "required, J.P. Morgan (median)" "required, Sequoia (median)" \
+    "required, full cost (median)" "revenue (B\$/yr, log scale)"
+# The share of paths with no such year, from the file's counts, in the key.
+nevers() {
+    "$PY" - "$OUT/base.h5" <<'PYEOF'
+import sys, h5py
+m = h5py.File(sys.argv[1], "r")["metrics"]
+names = [("payback_year", "payback"), ("discounted_payback_year", "discounted payback")] + [
+    ("catchup_year_" + k, "catch-up, " + v) for k, v in
+    (("bain", "Bain"), ("jpmorgan", "J.P. Morgan"), ("sequoia", "Sequoia"), ("full_cost", "full cost"))]
+for ds, label in names:
+    never = float(m[ds + "_never"][()])
+    print("%s (never %.0f%%)" % (label, 100 * never / (never + m[ds + "_hist"][()].sum())))
+PYEOF
+}
+mapfile -t NEVER < <(nevers)
+check "SVG payback: never at the right edge, each share from the file's counts" svg base.h5 payback "=never" \
+    "${NEVER[@]}"
 check "SVG gap: the four methods, percent axis" svg run.h5 gap "Bain" "J.P. Morgan" "Sequoia" "full cost" \
     "P(gap ≤ 0) (% of paths; 95% Wilson band)"
 check "SVG diff: both scenarios, units" svg compare.h5 diff "small vs small" "Δ npv" "(B\$)" "(years)"
