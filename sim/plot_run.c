@@ -82,8 +82,8 @@ static void fan_panel(pb_gp *g, const pb_plot_file *f, int m0, int m1, const cha
     mark_targets(g, f);
     pb_gp_printf(g, "set title ");
     pb_gp_str(g, title);
-    pb_gp_printf(g, "\nset ylabel 'revenue (%s, log scale)'\nset xlabel 'year'\nset key top left reverse Left samplen 2 "
-                    "spacing 1.1 font ',12' box opaque\nset logscale y\nset format y '%%.0f'\nplot ", units);
+    pb_gp_printf(g, "\nset ylabel 'revenue (%s, log scale)'\nset xlabel 'year'\nset key below horizontal Left reverse samplen 2 height 1 "
+                    "font ',12'\nset logscale y\nset format y '%%.0f'\nplot ", units);
     int nb = f->n_q / 2, med = pb_plot_level(f, 0.5);
     for (int b = 0; b < nb; b++) {
         char col[16];
@@ -147,7 +147,7 @@ pb_status pb_plot_gap(pb_gp *g, const pb_plot_file *f, bool inner)
         mark_targets(g, f);
         pb_gp_printf(g, "set title 'P(gap ≤ 0): organic revenue covers the required revenue'\nset xlabel 'year'\n"
                         "set ylabel 'P(gap ≤ 0) (%% of paths; 95%% Wilson band)'\nset yrange [0:105]\n"
-                        "set ytics 0,20,100\nset key left center reverse Left font ',12' box opaque\n"
+                        "set ytics 0,20,100\nset key below horizontal Left reverse samplen 2 height 1 font ',12'\n"
                         "set style fill transparent solid 0.22 noborder\nplot ");
         for (int m = 0; m < PB_PLOT_METHODS; m++)
             pb_gp_printf(g, "$gap using 1:%d:%d with filledcurves fc rgb '%s', $gap using 1:%d with linespoints "
@@ -216,8 +216,8 @@ pb_status pb_plot_payback(pb_gp *g, const pb_plot_file *f, bool inner)
         pb_gp_printf(g, "set xrange [%d:%g]\nset xtics %d,%d,%d\nset xtics add ('never' %g)\nset arrow from %g, graph 0 to %g, graph 1 "
                         "nohead dt 2 lc rgb '#444444'\nset title 'payback and catch-up years: CDF over paths'\n"
                         "set xlabel 'year (never: no such year by %d)'\nset ylabel 'paths with the event by "
-                        "then (%%)'\nset yrange [0:102]\nset ytics 0,20,100\nset key top left reverse Left "
-                        "font ',12' box opaque\nplot ", first - 1, last + 2.2, first, H > 12 ? 2 : 1, last, last + 1.5, last + 0.75, last + 0.75,
+                        "then (%%)'\nset yrange [0:102]\nset ytics 0,20,100\nset key below horizontal Left reverse samplen 2 height 1 "
+                        "font ',12'\nplot ", first - 1, last + 2.2, first, H > 12 ? 2 : 1, last, last + 1.5, last + 0.75, last + 0.75,
                      last);
         for (int k = 0; k < N_YEARMETRICS; k++) {
             const char *col = k < 2 ? "#000000" : pb_plot_method_colors[k - 2];
@@ -280,7 +280,7 @@ static void dep_panel(pb_gp *g, const pb_plot_file *f, int s0, int s1, const cha
     pb_gp_str(g, title);
     pb_gp_printf(g, "\nset xlabel 'year'\nset ylabel ");
     pb_gp_str(g, ylabel);
-    pb_gp_printf(g, "\nset key top left reverse Left font ',12' box opaque\nset style fill transparent solid 0.2 "
+    pb_gp_printf(g, "\nset key below horizontal Left reverse samplen 2 height 1 font ',12'\nset style fill transparent solid 0.2 "
                     "noborder\nplot ");
     for (int s = s0; s < s1; s++)
         pb_gp_printf(g, "$dep using 1:%d:%d with filledcurves fc rgb '%s', $dep using 1:%d with lines lw 2.5 "
