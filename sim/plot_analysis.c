@@ -381,7 +381,7 @@ static void sweep_panels(pb_gp *g, const sweep_axes *a, const char *npv_units, i
     style(g);
     pb_gp_printf(g, "set title 'NPV'\nset xlabel ");
     pb_gp_str(g, a->name[0]);
-    pb_gp_printf(g, "\nset ylabel 'NPV (%s)'\nset key top left reverse Left font ',11' box opaque\nplot ", npv_units);
+    pb_gp_printf(g, "\nset ylabel 'NPV (%s)'\nset key below horizontal Left reverse samplen 2 height 1 font ',12'\nplot ", npv_units);
     for (int b = 0; b < nb; b++) {
         char col[16];
         pb_plot_shade(col, sizeof col, nb > 1 ? 0.15 + 0.6 * b / (nb - 1) : 0.5);
@@ -394,8 +394,8 @@ static void sweep_panels(pb_gp *g, const sweep_axes *a, const char *npv_units, i
     style(g);
     pb_gp_printf(g, "set title 'P(gap ≤ 0) in %d'\nset xlabel ", ty_year);
     pb_gp_str(g, a->name[0]);
-    pb_gp_printf(g, "\nset ylabel 'P(gap ≤ 0) (%% of paths; 95%% Wilson band)'\nset yrange [0:105]\nset key top left "
-                    "reverse Left font ',11' box opaque\nset style fill transparent solid 0.22 noborder\nplot ");
+    pb_gp_printf(g, "\nset ylabel 'P(gap ≤ 0) (%% of paths; 95%% Wilson band)'\nset yrange [0:105]\nset key below "
+                    "horizontal Left reverse samplen 2 height 1 font ',12'\nset style fill transparent solid 0.22 noborder\nplot ");
     for (int m = 0; m < PB_PLOT_METHODS; m++)
         pb_gp_printf(g, "$sw using 1:%d:%d with filledcurves fc rgb '%s', $sw using 1:%d with linespoints pt 7 lw 2.5 "
                         "lc rgb '%s' title '%s'%s", 3 + Q + 3 * m, 4 + Q + 3 * m, pb_plot_method_colors[m],
