@@ -27,14 +27,12 @@ bool pb_gp_format_of(const char *path, pb_gp_format *fmt)
     return true;
 }
 
-static int g_width, g_height; /* of the script being built (one at a time) */
-
 pb_status pb_gp_open(pb_gp *g, pb_gp_format fmt, int width, int height)
 {
     memset(g, 0, sizeof *g);
     g->fmt = fmt;
-    g_width = width;
-    g_height = height;
+    g->width = width;
+    g->height = height;
     g->f = open_memstream(&g->buf, &g->len);
     return g->f ? PB_OK : pb_raise(PB_ENOMEM, NULL, "out of memory for a gnuplot script");
 }
@@ -101,20 +99,20 @@ static bool in_path(const char *name)
 }
 
 /* The terminal for the format, the size, and the output file. */
-static void write_header(FILE *f, pb_gp_format fmt, const char *out)
+static void write_header(FILE *f, const pb_gp *g, const char *out)
 {
-    switch (fmt) {
+    switch (g->fmt) {
     case PB_GP_PNG:
-        fprintf(f, "set terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,15' linewidth 1.5\n", g_width,
-                g_height);
+        fprintf(f, "set terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,15' linewidth 1.5\n", g->width,
+                g->height);
         break;
     case PB_GP_SVG:
         fprintf(f, "set terminal svg size %d,%d dynamic noenhanced font 'DejaVu Sans,15' linewidth 1.5 background "
-                   "'white'\n", g_width, g_height);
+                   "'white'\n", g->width, g->height);
         break;
     case PB_GP_PDF:
         fprintf(f, "set terminal pdfcairo size %.2fin,%.2fin noenhanced font 'DejaVu Sans,10' linewidth 1\n",
-                g_width / 100.0 * 0.7, g_height / 100.0 * 0.7);
+                g->width / 100.0 * 0.7, g->height / 100.0 * 0.7);
         break;
     }
     fputs("set encoding utf8\nset output ", f);
@@ -138,7 +136,7 @@ static FILE *script_file(const pb_gp *g, const char *part, const char *out)
                  strerror(errno));
         return NULL;
     }
-    write_header(f, g->fmt, part);
+    write_header(f, g, part);
     fwrite(g->buf, 1, g->len, f);
     fputs("unset output\n", f);
     if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_SET) != 0) {

@@ -24,14 +24,16 @@ typedef struct {
     char *buf;        /* its text, after pb_gp_run closes f */
     size_t len;
     pb_gp_format fmt;
+    int width, height; /* pixels */
 } pb_gp;
 
 /* The format named by path's extension (.png, .svg, .pdf, any case);
  * false for any other name. */
 bool pb_gp_format_of(const char *path, pb_gp_format *fmt);
 
-/* Starts a script for a picture of width x height (pixels at 100 dpi; a PDF
- * gets the same size in inches / 100).  PB_ENOMEM (raised). */
+/* Starts a script for a picture of width x height pixels (a PDF: the same
+ * page at 70 %, width / 100 * 0.7 inches wide, for a paper's font sizes).
+ * PB_ENOMEM (raised). */
 pb_status pb_gp_open(pb_gp *g, pb_gp_format fmt, int width, int height);
 /* Frees the script (safe after a failed pb_gp_open, and twice). */
 void pb_gp_close(pb_gp *g);
