@@ -30,9 +30,11 @@ DEPS_MPI := libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 # The fuzz targets (fuzz/): clang's libFuzzer, and its OpenMP for -fopenmp.
 DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
 # The clients tests/clients.sh opens result files with (examples/).
-DEPS_CLIENTS := r-cran-ncdf4 r-cran-hdf5r octave octave-netcdf gnuplot-nox
+DEPS_CLIENTS := r-cran-ncdf4 r-cran-hdf5r octave octave-netcdf
+# payback plot draws with gnuplot (cairo terminals, no X); tests read the pictures with PIL.
+DEPS_PLOT := gnuplot-nox
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
-  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_CLIENTS) \
+  python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_CLIENTS) $(DEPS_PLOT) python3-pil \
   groff-base man-db
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
@@ -100,8 +102,10 @@ deps-test:
 	@./tests/deps.sh $(DEPS_TEST)
 
 run: deps
+	@./tests/deps.sh $(DEPS_PLOT)
 	$(MAKE) payback
 	./payback run scenarios/baseline.yaml
+	./payback plot results/baseline.h5
 
 asan:
 	$(MAKE) SANITIZE=address,undefined OPT="-O1 -g" $(BUILD:build%=build-san)/payback

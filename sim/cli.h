@@ -111,5 +111,6 @@ int pb_cmd_sweep(int argc, char **argv);
 int pb_cmd_solve(int argc, char **argv);
 int pb_cmd_sensitivity(int argc, char **argv);
 int pb_cmd_export(int argc, char **argv);
+int pb_cmd_plot(int argc, char **argv);
 
 #endif

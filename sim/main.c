@@ -135,6 +135,7 @@ static const command commands[] = {
     {"sensitivity", pb_cmd_sensitivity, false, true},
     {"merge", cmd_merge, true, true},
     {"compare", pb_cmd_compare, false, true},
+    {"plot", pb_cmd_plot, false, true},
     {"summary", cmd_summary, false, true},
     {"export", pb_cmd_export, false, true},
     {"validate", cmd_validate, false, false},

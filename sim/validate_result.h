@@ -1,5 +1,6 @@
 /* validate_result.h: the checks of a result file that `summary` and
- * `merge` read (private to read.c).  Every function raises PB_EINPUT with
+ * `merge` read (private to read.c; plot_read.c uses the root and scale
+ * checks for `plot`).  Every function raises PB_EINPUT with
  * a message naming the file, the item and what was found and expected,
  * and checks each size before anything of that size is read or
  * allocated, so that a damaged or hostile file is refused, never trusted. */

@@ -71,6 +71,7 @@ tally < <(exits bash tests/state.sh build/payback tests/out/state 2>&1)
 tally < <(exits bash tests/sweep.sh build/payback tests/out/sweep 2>&1)
 tally < <(exits bash tests/precision.sh build/payback tests/out/precision 2>&1)
 tally < <(exits bash tests/sensitivity.sh build/payback tests/out/sensitivity 2>&1)
+tally < <(exits bash tests/plot.sh build/payback tests/out/plot 2>&1)
 tally < <(exits bash tests/faults.sh build/payback tests/out/faults 2>&1)
 tally < <(exits "$PY" tests/agree.py build/payback tests/out/agree 2>&1)
 tally < <(exits "$PY" tests/params.py build/payback tests/out/params 2>&1)
@@ -94,6 +95,7 @@ tally < <(exits bash tests/sweep.sh build-san/payback tests/out/sweep-san 2>&1 |
 tally < <(exits bash tests/precision.sh build-san/payback tests/out/precision-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits bash tests/sensitivity.sh build-san/payback tests/out/sensitivity-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 tally < <(exits "$PY" tests/help.py build-san/payback tests/out/help-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
+tally < <(exits bash tests/plot.sh build-san/payback tests/out/plot-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
@@ -122,6 +124,8 @@ tally < <(
     vg "run --precision in batches, stored paths across batches" run tests/data/corr.yaml -n 20000 -t 2 --batch 8192 --store-paths 9000 \
         --precision 'mean(npv)~1' --precision 'P(gap_full_cost@2030<=0)~0.01' -o tests/out/vg_prec.h5 --quiet
     vg "compare with --set-b on 2 threads" compare tests/data/corr.yaml --set-b revenue.growth.long_run=0.1 -n 3000 -t 2 -o tests/out/vg_cmp.h5 --quiet
+    vg "plot: the dashboard of a run" plot tests/out/vg_baseline.h5 -o tests/out/vg_dashboard.png
+    vg "plot: the diff of a comparison" plot tests/out/vg_cmp.h5 -o tests/out/vg_diff.svg
     vg "sweep of 2 x 2 points" sweep tests/data/corr.yaml --vary finance.infra_share=0.4,0.6 --vary gpu.accounting_life=3,6 -n 500 -t 2 -o tests/out/vg_sweep.h5 --quiet
     vg "solve on the central path" solve tests/data/solve_growth.yaml --vary revenue.growth.long_run=0:2 --target 'gap_bain@2030=0' -o tests/out/vg_solve.h5
     # validate exits 2 on bad files: valgrind's own exit code 1 is what we test.
