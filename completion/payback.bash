@@ -14,7 +14,7 @@
 # by the bash-completion package); or `source` this file.  Needs nothing but
 # bash 4.2.
 
-_payback_kinds="fan gap payback depreciation tornado indices sweep diff"
+_payback_kinds="dashboard fan gap payback depreciation tornado indices sweep diff"
 _payback_formats="csv json"
 _payback_methods="tornado rank sobol shapley"
 

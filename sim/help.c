@@ -82,7 +82,7 @@ static const pb_help_cmd table[] = {
      {H_HELP, H_END},
      {"payback params | column -t -s $'\\t'", NULL}},
     {"plot", "RESULT.h5", "draw a result file as PNG, SVG or PDF (gnuplot)",
-     {{0, "kind", "KIND", "fan gap payback depreciation tornado indices sweep diff"},
+     {{0, "kind", "KIND", "fan, gap, ..., dashboard (man payback); repeatable"},
       {'o', "output", "FILE", "PNG, SVG or PDF (default: results/<name>-<kind>.png)"}, H_HELP, H_END},
      {"payback plot results/baseline.h5 -o baseline.pdf",
       "payback plot results/baseline-sensitivity.h5 --kind tornado", NULL}},

@@ -179,6 +179,12 @@ static bool read_strings(hid_t d, hid_t ft, int n, char **out)
 {
     hid_t mt = H5Tcopy(H5T_C_S1);
     bool ok = false;
+    /* HDF5 converts no string between ASCII and UTF-8: read as the file's. */
+    H5T_cset_t cs = H5Tget_cset(ft);
+    if (cs < 0 || H5Tset_cset(mt, cs) < 0) {
+        H5Tclose(mt);
+        return false;
+    }
     if (H5Tis_variable_str(ft) > 0) {
         char **tmp = calloc((size_t)n, sizeof *tmp);
         if (tmp && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {

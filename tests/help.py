@@ -68,6 +68,15 @@ def parser_options(fn):
         if body is None:
             continue
         m = re.search(r"struct option longopts\[\]\s*=\s*\{(.*?)\};", body, re.S)
+        if not m:  # the parser in a helper of the same file: fn(argc, argv, ...)
+            for callee in re.findall(r"\b(\w+)\(argc, argv\b", body):
+                h = re.search(r"\bint %s\(int argc, char \*\*argv[^)]*\)\s*\{" % re.escape(callee), text)
+                if h and callee != fn:
+                    sub = text[h.start():text.find("\n}\n", h.end())]
+                    if re.search(r"struct option longopts\[\]", sub):
+                        body = sub
+                        m = re.search(r"struct option longopts\[\]\s*=\s*\{(.*?)\};", body, re.S)
+                        break
         if not m and name.startswith("cmd_"):  # one command per file: a table outside the function
             m = re.search(r"struct option \w+\[\]\s*=\s*\{(.*?)\};", text, re.S)
         if not m:
