@@ -11,6 +11,7 @@
 #include <hdf5_hl.h>
 
 #include "h5util.h"
+#include "payback/sensitivity.h"
 #include "plot.h"
 
 #define MAX_FACTORS 15
@@ -202,7 +203,8 @@ pb_status pb_plot_tornado(pb_gp *g, const pb_plot_file *f, bool inner)
 /* ---- indices ---------------------------------------------------------- */
 
 /* One output's panel of Sobol (S, ST) or Shapley (share) indices. */
-static void indices_panel(pb_gp *g, const sens_group *s, double *const *v, bool sobol, int o, int *order)
+static void indices_panel(pb_gp *g, const sens_group *s, double *const *v, bool sobol, int o, int *order,
+                          const double *top)
 {
     int n = top_factors(sobol ? v[3] : v[0], s->n_f, s->n_out, o, order);
     char block[16];
@@ -221,8 +223,16 @@ static void indices_panel(pb_gp *g, const sens_group *s, double *const *v, bool 
     range_of(v[sobol ? 4 : 1], order, n, s->n_out, o, &lo, &hi);
     range_of(v[sobol ? 5 : 2], order, n, s->n_out, o, &lo, &hi);
     pb_plot_tics(g, "x", lo, hi, 8);
+    /* Shares that rest on a few extreme paths are flagged as the table
+     * flags them (sensitivity.h, PB_SENS_TOP_WARN): a share of 20 is not a
+     * finding. */
+    char title[512];
+    if (top && top[o] > PB_SENS_TOP_WARN)
+        snprintf(title, sizeof title, "%s: unreliable, %.0f%% of Var Y's sum of squares is in the %d most extreme "
+                 "paths (heavy tails; more paths or another output)", s->output[o], 100 * top[o], PB_SENS_TOP);
+    else snprintf(title, sizeof title, "%s", s->output[o]);
     pb_gp_printf(g, "set title ");
-    pb_gp_str(g, s->output[o]);
+    pb_gp_str(g, title);
     pb_gp_printf(g, "\nset xlabel '%s (share of Var Y; 95%% interval)'\nset yrange [0.3:%d.7]\nset xrange [*:*]\n"
                     "set ytics font ',11'\nset grid noytics\nset key outside right top vertical font ',12'\n"
                     "set style fill solid 0.7 noborder\nplot ", sobol ? "Sobol index" : "Shapley effect", n);
@@ -249,16 +259,22 @@ pb_status pb_plot_indices(pb_gp *g, const pb_plot_file *f, bool inner)
     double *v[6] = {0};
     pb_status st = sens_open(f, sobol ? "sobol" : "shapley", &s);
     if (st == PB_OK) st = sens_read(f, &s, sobol ? sn : hn, sobol ? 6 : 3, v);
+    double *top = NULL; /* Shapley's var_top_share, when the file has it */
+    hsize_t no = (hsize_t)s.n_out;
+    if (st == PB_OK && !sobol && H5Lexists(s.grp, "var_top_share", H5P_DEFAULT) > 0 &&
+        !(top = pb_plot_read(f, s.grp, s.name, "var_top_share", 1, &no)))
+        st = PB_EINPUT;
     int *order = st == PB_OK ? malloc((size_t)s.n_f * sizeof *order) : NULL;
     if (st == PB_OK && !order) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
     int n_out = s.n_out < MAX_OUTPUTS ? s.n_out : MAX_OUTPUTS, rows, cols;
     layout_for(n_out, &rows, &cols);
     if (st == PB_OK) {
         page(g, f, rows, cols, sobol ? "Sobol indices (first-order and total)" : "Shapley effects");
-        for (int o = 0; o < n_out; o++) indices_panel(g, &s, v, sobol, o, order);
+        for (int o = 0; o < n_out; o++) indices_panel(g, &s, v, sobol, o, order, top);
         pb_gp_printf(g, "unset multiplot\n");
     }
     for (int k = 0; k < 6; k++) free(v[k]);
+    free(top);
     free(order);
     sens_close(&s);
     return st;
@@ -518,7 +534,7 @@ pb_status pb_plot_diff(pb_gp *g, const pb_plot_file *f, bool inner)
     (void)inner;
     int ty = f->n_targets > 0 ? f->target_years[0] - f->years[0] : f->n_years - 1;
     if (ty < 0 || ty >= f->n_years) ty = f->n_years - 1;
-    page(g, f, 2, 3, "distribution of the paired difference B − A per path");
+    page(g, f, 2, 3, "Δ = B − A per path");
     pb_status st = PB_OK;
     for (int k = 0; st == PB_OK && k < N_DIFF; k++) st = diff_panel(g, f, k, ty);
     pb_gp_printf(g, "unset multiplot\n");

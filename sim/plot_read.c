@@ -92,6 +92,21 @@ pb_status pb_plot_open(const char *path, pb_plot_file *f)
         if (pb_h5_read_attr_str(f->file, "scenario_b_name", &f->name_b, why, sizeof why) != PB_OK)
             st = pb_raise(PB_EINPUT, NULL, "'%s': root attribute 'scenario_b_name' is %s; expected a string", path,
                           why);
+        /* B is often A with --set-b: the title says which (one a line in the file). */
+        char *ob = NULL;
+        if (st == PB_OK && pb_h5_read_attr_str(f->file, "overrides_b", &ob, why, sizeof why) == PB_OK && ob[0]) {
+            size_t len = strlen(f->name_b) + 3 * strlen(ob) + 32;
+            char *nb = malloc(len);
+            if (nb) {
+                int at = snprintf(nb, len, "%s (--set-b ", f->name_b);
+                for (const char *c = ob; *c; c++)
+                    at += *c == '\n' ? snprintf(nb + at, len - (size_t)at, ", --set-b ") : (nb[at] = *c, nb[at + 1] = 0, 1);
+                snprintf(nb + at, len - (size_t)at, ")");
+                free(f->name_b);
+                f->name_b = nb;
+            }
+        }
+        free(ob);
     }
     /* A sensitivity file has no statistics groups; a sweep's scales have
      * the sweep's dimensions in front (read by the sweep kind). */
