@@ -15,6 +15,8 @@
 #     documented (RUN=... --array=1) must work and remove a killed part's
 #     leftover file; the merge again: bit-identical to the reference;
 #   - merge.sbatch refusing a stray part in the run's folder;
+#   - submit.sh refusing parts too large for the node (they would stay
+#     pending for ever), then a second run of 2 parts through it;
 #   - hybrid.sbatch as 1 rank x 2 threads (the threads on distinct cores)
 #     and 2 ranks x 1 thread, each bit-identical to the reference, the
 #     progress line counting every rank's paths.
@@ -230,6 +232,28 @@ name="merge.sbatch refuses a stray part-00003.h5 in a 3-part run's folder and na
 if grep -q "holds file(s) that are not parts 0..2 of run $RUN: .*part-00003.h5" "$W/payback-merge-$M3.out" &&
     [ "$(state "$M3")" = " 1 FAILED " ]; then ok "$name"; else notok "$name" "$(state "$M3")" "$(cat "$W/payback-merge-$M3.out")"; fi
 rm -f "$D/part-00003.h5"
+
+# submit.sh: array.sbatch as written (--cpus-per-task=8) on this smaller
+# node would stay pending for ever; submit.sh cancels and says so.  Then a
+# second run of 2 parts with -c 1: a folder and result of its own, the
+# first run's untouched.
+SUB=$(cd "$W" && examples/slurm/submit.sh $SC $N 2 2>&1)
+rc=$?
+name="submit.sh with array.sbatch's -c 8 on a $CPUS-CPU node: exit 2, PartitionConfig explained, no job left"
+if [ $rc -eq 2 ] && printf '%s\n' "$SUB" | grep -q "asks for 8 CPUs, more than a node has .*PartitionConfig" &&
+    ! squeue -h -t PD,R 2>/dev/null | grep -q .; then ok "$name"; else notok "$name" "exit $rc: $SUB" "$(squeue)"; fi
+SUB=$(cd "$W" && examples/slurm/submit.sh $SC $N 2 -c 1 2>&1)
+RUN2=$(printf '%s\n' "$SUB" | sed -n 's/^run \([0-9]*\): .*/\1/p')
+MERGE3=$(printf '%s\n' "$SUB" | sed -n 's/.*merge job \([0-9]*\) .*/\1/p')
+[ -n "$RUN2" ] && wait_done "$RUN2" 120 && wait_done "$MERGE3" 60
+echo "# jobs: submit.sh run $RUN2 (2 parts): $(state "$RUN2"); merge $MERGE3: $(state "$MERGE3")"
+name="submit.sh -c 1: a second run (2 parts) in its own folder, merged, identical to one run; the first run's result untouched"
+if [ -n "$RUN2" ] && d=$(same "$OUT/reference.h5" "$W/results/baseline-$RUN2.h5" 2>&1) &&
+    [ "$(ls "$W/results/baseline-$RUN2-parts")" = "$(printf 'part-00000.h5\npart-00001.h5\nrun.env')" ] &&
+    same "$OUT/reference.h5" "$W/results/baseline-$RUN.h5" >/dev/null; then
+    ok "$name"
+    echo "# identity: results/baseline-$RUN2.h5 (submit.sh, 2 parts) = reference"
+else notok "$name" "$SUB" "${d:-}" "$(ls "$W/results")"; fi
 
 # --- hybrid: ranks x threads ---------------------------------------------------
 # 1 rank x 2 threads: each thread on a core of its own; then 2 ranks x 1 thread.
