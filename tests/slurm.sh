@@ -51,14 +51,15 @@ done
 T=$(mktemp -d "${TMPDIR:-/tmp}/payback-slurm.XXXXXX")
 chmod 755 "$T" # munged wants its socket's folders searchable by all
 PIDS=()
-# Processes of this cluster's jobs (slurmstepd and what it started, which
-# outlive slurmd): their environment names this cluster's slurm.conf.  Not
-# this script or its own children.
+# Processes of the cluster whose slurm.conf is $1 (default: this one's)
+# other than its daemons: slurmstepd and what it started, which outlive
+# slurmd; their environment names the slurm.conf.  Not this script or its
+# own children.
 strays() {
-    local p q
+    local p q conf=${1:-$T/slurm.conf}
     for p in /proc/[0-9]*; do
         p=${p#/proc/}
-        tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "SLURM_CONF=$T/slurm.conf" || continue
+        tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" | grep -qxF "SLURM_CONF=$conf" || continue
         q=$p
         while [ "${q:-1}" -gt 1 ] && [ "$q" != "$$" ]; do
             q=$(sed -n 's/.*) [A-Za-z] \([0-9]*\) .*/\1/p' "/proc/$q/stat" 2>/dev/null)
@@ -66,23 +67,28 @@ strays() {
         [ "$q" = "$$" ] || echo "$p"
     done
 }
+# Whether process $1 runs (a zombie that nobody reaps does not).
+running() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
 teardown() {
     local p alive=() left
-    # Jobs first, while slurmctld can still cancel them.
+    # Jobs first, while slurmctld can still cancel them; their slurmstepd
+    # ends a moment after squeue stops showing them.
     if [ -n "${SLURM_CONF:-}" ] && [ ${#PIDS[@]} -gt 1 ]; then
         scancel -u "$(id -un)" 2>/dev/null
-        for _ in $(seq 50); do squeue -h 2>/dev/null | grep -q . || break; sleep 0.2; done
+        for _ in $(seq 100); do squeue -h 2>/dev/null | grep -q . || [ -n "$(strays)" ] || break; sleep 0.1; done
     fi
+    [ -n "${HOLD:-}" ] && kill "$HOLD" 2>/dev/null
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${PIDS[@]}"; do
-        for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$p" 2>/dev/null; then kill -9 "$p" 2>/dev/null; alive+=("$p"); fi
+        for _ in $(seq 50); do running "$p" || break; sleep 0.1; done
+        if running "$p"; then kill -9 "$p" 2>/dev/null; alive+=("$p"); fi
         wait "$p" 2>/dev/null
     done
     left=$(strays)
     if [ -n "$left" ]; then
         kill -9 $left 2>/dev/null
         alive+=($left)
+        for _ in $(seq 20); do [ -n "$(strays)" ] || break; sleep 0.1; done
     fi
     cp -r "$T/log" "$OUT/daemon-logs" 2>/dev/null
     rm -rf "$T"
@@ -158,6 +164,17 @@ if [ "$(sinfo -h -o %T 2>/dev/null)" != idle ]; then
     skip "the one-node cluster did not come up within 10 s (node state '$(sinfo -h -o %T 2>/dev/null)')"
 fi
 echo "# cluster up in $(elapsed "$up0") s: munged, slurmctld (port $PCTL), slurmd (port $PD) on $HOST, $CPUS CPUs, under $T"
+# For the interruption check at the end (PAYBACK_SLURM_HOLD=1): a job
+# running, then wait until stopped by a signal.
+if [ -n "${PAYBACK_SLURM_HOLD:-}" ]; then
+    (cd "$T/work" && sbatch -Q -c 1 -o /dev/null --wrap "sleep 300")
+    for _ in $(seq 100); do squeue -h -t R 2>/dev/null | grep -q . && break; sleep 0.1; done
+    echo "# holding: daemons ${PIDS[*]}, conf $SLURM_CONF, $(squeue -h -t R | wc -l) job running"
+    sleep 600 &
+    HOLD=$!
+    wait $HOLD
+    exit 0
+fi
 
 # --- helpers ----------------------------------------------------------------
 # The jobs run in work/, which holds the program and the repository's
@@ -283,7 +300,26 @@ STARTED=("${PIDS[@]}")
 teardown
 trap - EXIT INT TERM
 left=""
-for p in "${STARTED[@]}" $(strays); do [ -e "/proc/$p" ] && left="$left $p($(cat /proc/$p/comm 2>/dev/null))"; done
+for p in "${STARTED[@]}" $(strays); do running "$p" && left="$left $p($(cat /proc/$p/comm 2>/dev/null))"; done
 name="teardown: no daemon of this cluster and no process of its jobs left"
 if [ -z "$left" ]; then ok "$name"; else notok "$name" "still running:$left"; fi
+
+# Interrupted: the same script holding a cluster with a job running is
+# stopped by SIGTERM (as by `timeout` or a CI runner): its daemons, the
+# job's slurmstepd and processes, and its folder must be gone.
+PAYBACK_SLURM_HOLD=1 bash "$REPO/tests/slurm.sh" "$SER" "$MPI" "$OUT/hold" >"$OUT/hold.log" 2>&1 &
+hp=$!
+for _ in $(seq 300); do grep -q '^# holding' "$OUT/hold.log" && break; sleep 0.1; done
+held=$(sed -n 's/^# holding: daemons \([0-9 ]*\), conf \([^,]*\), \([0-9]*\) job running/\1|\2|\3/p' "$OUT/hold.log")
+conf=${held#*|}
+conf=${conf%|*}
+job_pids=$(strays "$conf" | tr '\n' ' ')
+kill -TERM $hp
+wait $hp
+left=""
+for p in ${held%%|*} $job_pids $(strays "$conf"); do running "$p" && left="$left $p($(cat /proc/$p/comm 2>/dev/null))"; done
+name="interrupted by SIGTERM with a job running: its 3 daemons, the job's processes and its folder are gone"
+if [ -n "$held" ] && [ "${held##*|}" = 1 ] && [ -n "$job_pids" ] && [ -z "$left" ] && [ ! -e "$(dirname "$conf")" ]; then
+    ok "$name"
+else notok "$name" "held: $held; job processes: $job_pids; left:$left" "$(cat "$OUT/hold.log")"; fi
 echo "# slurm test took $(elapsed "$START") s"
