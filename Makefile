@@ -33,9 +33,11 @@ DEPS_FUZZ := clang libclang-rt-14-dev libomp-dev
 DEPS_CLIENTS := r-cran-ncdf4 r-cran-hdf5r octave octave-netcdf
 # payback plot draws with gnuplot (cairo terminals, no X); tests read the pictures with PIL.
 DEPS_PLOT := gnuplot-nox
+# A private one-node Slurm cluster for tests/slurm.sh (started by hand: no systemd).
+DEPS_SLURM := slurm-wlm munge
 DEPS_TEST := $(DEPS_BUILD) $(DEPS_MPI) libcmocka-dev hdf5-tools valgrind python3-numpy python3-h5py python3-yaml \
   python3-xarray python3-netcdf4 python3-scipy netcdf-bin bc $(DEPS_FUZZ) $(DEPS_CLIENTS) $(DEPS_PLOT) python3-pil \
-  groff-base man-db
+  groff-base man-db $(DEPS_SLURM)
 
 SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
 OBJ := $(SRC:sim/%.c=$(BUILD)/%.o)
@@ -43,6 +45,7 @@ LIB := $(BUILD)/libpayback.a
 TESTS := $(patsubst tests/%.c,$(BUILD)/%,$(wildcard tests/test_*.c))
 
 .PHONY: all run test asan clean deps deps-test mpi bench bench-quick fuzz fuzz-build install uninstall FORCE
+.PHONY: test-slurm
 ifeq ($(MPI),1)
 all: payback-mpi
 else
@@ -120,6 +123,14 @@ test: deps-test
 	$(MAKE) MPI=1 payback-mpi
 	$(MAKE) fuzz-build
 	@PYTHON=$(PYTHON) ./tests/all.sh
+
+# examples/slurm/ under a private one-node Slurm cluster (tests/slurm.sh,
+# about 30 s; root, since slurmd starts the jobs).
+test-slurm:
+	@./tests/deps.sh $(DEPS_BUILD) $(DEPS_MPI) hdf5-tools $(DEPS_SLURM)
+	$(MAKE) payback
+	$(MAKE) MPI=1 payback-mpi
+	./tests/slurm.sh build/payback build-mpi/payback tests/out/slurm
 
 # Benchmarks (bench/README.md): payback against NumPy and its floor, cost
 # curves.  bench-quick takes under a minute and ends with the speed ratio.

@@ -8,6 +8,7 @@
 
 #include <omp.h>
 
+#include "payback/par.h"
 #include "payback/rng.h"
 
 static double now(void)
@@ -25,6 +26,18 @@ static void progress_line(int64_t done, int64_t total, double t0, bool final)
     fprintf(stderr, "%s%lld/%lld paths, %.0f paths/s, %s %.0f s%s", tty ? "\r" : "", (long long)done,
             (long long)total, rate, final ? "took" : "about", final ? el : left, tty && !final ? "   " : "\n");
     fflush(stderr);
+}
+
+/* The line while rank 0 waits for the other ranks' last counts. */
+typedef struct {
+    int64_t total;
+    double t0;
+} progress_ctx;
+
+static void progress_report(void *ctx, int64_t sum)
+{
+    const progress_ctx *c = ctx;
+    progress_line(sum, c->total, c->t0, false);
 }
 
 /* One thread's scratch: allocated once, outside the loop. */
@@ -83,8 +96,13 @@ pb_status pb_kernel_run(const pb_sampler *s, const pb_partition *part, const pb_
     double last_report = t0;
     const bool progress = o->progress;
     const int64_t n_tasks = part->n_tasks;
+    const int rank = pb_par_rank();
+    /* Rank 0 prints every `every` seconds; the other ranks report to it
+     * five times as often, so that the line is at most a fifth stale. */
+    const double every = (isatty(2) ? 0.5 : 5.0) / (rank == 0 ? 1 : 5);
+    if (progress) pb_par_progress_begin();
 #pragma omp parallel num_threads(T) default(none) shared(s, part, o, v, ts, tst, failed, done, last_report) \
-    firstprivate(T, H, nv, t0, progress, n_tasks)
+    firstprivate(T, H, nv, t0, progress, n_tasks, rank, every)
     {
         const int tid = omp_get_thread_num();
         scratch sc;
@@ -108,9 +126,11 @@ pb_status pb_kernel_run(const pb_sampler *s, const pb_partition *part, const pb_
 #pragma omp atomic capture
             d = done += t.end - t.first;
             const double t_now = progress && tid == 0 ? now() : 0;
-            if (progress && tid == 0 && t_now - last_report > (isatty(2) ? 0.5 : 5.0)) {
+            if (progress && tid == 0 && t_now - last_report > every) {
                 last_report = t_now;
-                progress_line(d, o->progress_total, t0, false);
+                /* Under MPI the line counts every rank's paths (rank 0 prints it). */
+                const int64_t all = pb_par_progress(d);
+                if (rank == 0) progress_line(all, o->progress_total, t0, false);
             }
         }
         scratch_free(&sc);
@@ -119,7 +139,11 @@ pb_status pb_kernel_run(const pb_sampler *s, const pb_partition *part, const pb_
     for (int i = 0; i < T && st == PB_OK; i++)
         if (tst[i] != PB_OK) st = pb_raise(tst[i], NULL, "thread %d could not start (its workspace or a visitor's state)", i);
     if (seconds) *seconds = now() - t0;
-    if (st == PB_OK && progress) progress_line(done, o->progress_total, t0, true);
+    if (progress) { /* every rank, even a failed one: rank 0 waits for their last counts */
+        progress_ctx pc = {o->progress_total, t0};
+        const int64_t all = pb_par_progress_end(done, progress_report, &pc, every);
+        if (st == PB_OK && rank == 0) progress_line(all, o->progress_total, t0, true);
+    }
     for (int j = 0; j < nv; j++) {
         pb_status sj = v[j]->finish(v[j], ts + (size_t)j * (size_t)T, T, st == PB_OK);
         if (st == PB_OK) st = sj;

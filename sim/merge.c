@@ -9,21 +9,39 @@
 #include "payback/output.h"
 #include "payback/par.h"
 
+/* What b ran otherwise than a (NULL: nothing), with the two values in
+ * `values` where they are short: a part left over from an earlier run is
+ * the usual cause, and the values show which. */
+static const char *run_difference(const pb_part *a, const pb_part *b, char *values, size_t len)
+{
+    values[0] = 0;
+    if (strcmp(a->info.scenario_yaml, b->info.scenario_yaml)) return "scenario text";
+    if (strcmp(a->overrides, b->overrides)) return "--set overrides";
+    if (a->info.seed != b->info.seed) {
+        snprintf(values, len, " (%llu against %llu)", (unsigned long long)b->info.seed, (unsigned long long)a->info.seed);
+        return "seed";
+    }
+    if (strcmp(a->info.version, b->info.version)) {
+        snprintf(values, len, " (%.40s against %.40s)", b->info.version, a->info.version);
+        return "payback version";
+    }
+    if (a->info.paths != b->info.paths) {
+        snprintf(values, len, " (%lld against %lld)", (long long)b->info.paths, (long long)a->info.paths);
+        return "number of paths";
+    }
+    return NULL;
+}
+
 /* The parts agree on what was run: scenario text, overrides, seed,
  * version, number of paths. */
 static pb_status check_same_run(const char *const *files, const pb_part *parts, int n)
 {
     for (int i = 1; i < n; i++) {
-        const pb_part *a = &parts[0], *b = &parts[i];
-        const char *what = strcmp(a->info.scenario_yaml, b->info.scenario_yaml) ? "scenario text"
-                           : strcmp(a->overrides, b->overrides)                  ? "--set overrides"
-                           : a->info.seed != b->info.seed                         ? "seed"
-                           : strcmp(a->info.version, b->info.version)             ? "payback version"
-                           : a->info.paths != b->info.paths                       ? "number of paths"
-                                                                                  : NULL;
+        char values[96];
+        const char *what = run_difference(&parts[0], &parts[i], values, sizeof values);
         if (what)
-            return pb_raise(PB_EINPUT, NULL, "'%s' has another %s than '%s'; expected parts of one run", files[i], what,
-                            files[0]);
+            return pb_raise(PB_EINPUT, NULL, "'%s' has another %s%s than '%s'; expected parts of one run (a part "
+                            "left from another run?)", files[i], what, values, files[0]);
     }
     return PB_OK;
 }
@@ -42,10 +60,17 @@ static pb_status check_cover(const char *const *files, const pb_part *parts, int
     int64_t at = 0;
     for (int i = 0; i < n; i++) {
         const pb_part *p = &parts[order[i]];
-        if (p->first != at)
-            return pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are %s; '%s' starts at %lld",
-                            (long long)(p->first < at ? p->first : at), (long long)(p->first < at ? at : p->first) - 1,
-                            p->first < at ? "in two parts" : "in no part", files[order[i]], (long long)p->first);
+        if (p->first > at)
+            return pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are in no part; '%s' starts at %lld", (long long)at,
+                            (long long)p->first - 1, files[order[i]], (long long)p->first);
+        if (p->first < at) { /* name both: one is often a part left from a run cut otherwise */
+            const pb_part *q = &parts[order[i - 1]];
+            return pb_raise(PB_EINPUT, NULL, "paths %lld..%lld are in two parts, '%s' (paths %lld..%lld) and '%s' "
+                            "(paths %lld..%lld); expected each path in one part (a part left from a run cut into "
+                            "other parts?)", (long long)p->first, (long long)(at < p->end ? at : p->end) - 1,
+                            files[order[i - 1]], (long long)q->first, (long long)q->end - 1, files[order[i]],
+                            (long long)p->first, (long long)p->end - 1);
+        }
         at = p->end;
     }
     if (at != parts[0].info.paths)

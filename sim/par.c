@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifdef PB_USE_MPI
 #include <mpi.h>
@@ -139,6 +140,86 @@ pb_status pb_par_reduce(pb_par_merge_fn merge, pb_par_pack_fn pack, void *ctx, u
     return st;
 }
 
+/* Progress (par.h): messages {paths done since the last message, last?}
+ * with their own tag; the statistics use tags 1 and 2. */
+enum { TAG_PROGRESS = 3 };
+static int64_t prog_sent;   /* another rank: the paths reported so far */
+static int64_t prog_msg[2]; /* its message in flight */
+static MPI_Request prog_req = MPI_REQUEST_NULL;
+static int64_t prog_others; /* rank 0: the other ranks' paths so far */
+static int prog_ended;      /* rank 0: the ranks whose last count arrived */
+
+void pb_par_progress_begin(void)
+{
+    prog_sent = prog_others = 0;
+    prog_ended = 0;
+    prog_req = MPI_REQUEST_NULL;
+}
+
+static void progress_drain(void)
+{
+    /* Open MPI's MPI_Iprobe looks, then moves messages along: a message
+     * that has arrived is seen by the second look, so stop after two
+     * misses in a row. */
+    for (int miss = 0; miss < 2;) {
+        int flag = 0;
+        MPI_Status s;
+        if (MPI_Iprobe(MPI_ANY_SOURCE, TAG_PROGRESS, comm, &flag, &s) != MPI_SUCCESS) return;
+        if (!flag) {
+            miss++;
+            continue;
+        }
+        miss = 0;
+        int64_t m[2];
+        MPI_Recv(m, 2, MPI_INT64_T, s.MPI_SOURCE, TAG_PROGRESS, comm, MPI_STATUS_IGNORE);
+        prog_others += m[0];
+        prog_ended += m[1] != 0;
+    }
+}
+
+static void progress_send(int64_t own, bool last)
+{
+    prog_msg[0] = own - prog_sent;
+    prog_msg[1] = last;
+    prog_sent = own;
+    MPI_Isend(prog_msg, 2, MPI_INT64_T, 0, TAG_PROGRESS, comm, &prog_req);
+}
+
+int64_t pb_par_progress(int64_t own)
+{
+    if (!started || pb_par_size() == 1) return own;
+    if (pb_par_rank() == 0) {
+        progress_drain();
+        return own + prog_others;
+    }
+    int idle = 1;
+    if (prog_req != MPI_REQUEST_NULL) MPI_Test(&prog_req, &idle, MPI_STATUS_IGNORE);
+    if (idle && own > prog_sent) progress_send(own, false);
+    return 0;
+}
+
+int64_t pb_par_progress_end(int64_t own, void (*report)(void *ctx, int64_t sum), void *ctx, double every)
+{
+    const int size = pb_par_size();
+    if (!started || size == 1) return own;
+    if (pb_par_rank() != 0) {
+        MPI_Wait(&prog_req, MPI_STATUS_IGNORE);
+        progress_send(own, true);
+        MPI_Wait(&prog_req, MPI_STATUS_IGNORE);
+        return 0;
+    }
+    double last = MPI_Wtime();
+    for (progress_drain(); prog_ended < size - 1; progress_drain()) {
+        if (MPI_Wtime() - last > every) {
+            last = MPI_Wtime();
+            report(ctx, own + prog_others);
+        }
+        const struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return own + prog_others;
+}
+
 pb_status pb_par_gather(const void *buf, size_t len, void **all, size_t *all_len)
 {
     *all = NULL;
@@ -245,6 +326,15 @@ pb_status pb_par_gather(const void *buf, size_t len, void **all, size_t *all_len
     memcpy(*all, buf, len);
     *all_len = len;
     return PB_OK;
+}
+void pb_par_progress_begin(void) {}
+int64_t pb_par_progress(int64_t own) { return own; }
+int64_t pb_par_progress_end(int64_t own, void (*report)(void *ctx, int64_t sum), void *ctx, double every)
+{
+    (void)report;
+    (void)ctx;
+    (void)every;
+    return own;
 }
 hid_t pb_par_fapl(void) { return H5P_DEFAULT; }
 bool pb_par_fapl_is_mpio(void) { return false; }

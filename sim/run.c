@@ -244,8 +244,14 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
         pb_visitor *v[2 + PB_MAX_EXTRA] = {&vs, &vk};
         const int nx = o->n_extra < PB_MAX_EXTRA ? o->n_extra : PB_MAX_EXTRA;
         for (int i = 0; i < nx; i++) v[2 + i] = o->extra[i];
-        pb_kernel_opts ko = {o->threads, o->seed, o->progress && rank == 0, pb_partition_paths(&part)};
-        st = pb_par_agree(pb_kernel_run(sampler, &part, &ko, v, 2 + nx, &res->seconds));
+        /* Every rank reports its paths to rank 0, which counts the whole
+         * range; rank 0's wish (a terminal, --progress) decides for all. */
+        bool progress = o->progress;
+        if ((st = pb_par_bcast(&progress, sizeof progress)) == PB_OK) {
+            pb_kernel_opts ko = {o->threads, o->seed, progress, B - o->first};
+            st = pb_kernel_run(sampler, &part, &ko, v, 2 + nx, &res->seconds);
+        }
+        st = pb_par_agree(st);
     }
     /* The tests' failing rank: after the kernel, before the merge, as if it
      * had run out of memory there; every rank must then fail. */

@@ -6,7 +6,8 @@
 #      sections (tests/sections.sh);
 #   2. the cmocka programs and tests/cli.sh on the ASan+UBSan build
 #      (build-san/);
-#   3. the MPI build (build-mpi/) under mpirun against the serial build;
+#   3. the MPI build (build-mpi/) under mpirun against the serial build,
+#      and examples/slurm/ under a private Slurm cluster (tests/slurm.sh);
 #   4. runs and scenario validation under valgrind (serial build: Open
 #      MPI's own allocations would show as leaks);
 #   5. the libFuzzer targets of fuzz/ (build-fuzz/, ASan+UBSan), each for
@@ -100,6 +101,9 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 
 echo "# 3. MPI build against the serial one"
 tally < <(exits bash tests/mpi.sh build/payback build-mpi/payback tests/out/mpi 2>&1)
+# examples/slurm/ under a private one-node Slurm cluster (prints "# skip
+# [slurm]: WHY" and no check when Slurm cannot be started here).
+tally < <(exits bash tests/slurm.sh build/payback build-mpi/payback tests/out/slurm 2>&1)
 
 echo "# 4. valgrind"
 vg() { # NAME ARGS...

@@ -291,9 +291,9 @@ merge_errors() {
     "$BIN" merge "$OUT/s1.h5" "$OUT/s3.h5" "$OUT/s4.h5" -o "$OUT/gap.h5" 2>"$OUT/gap.err"; [ $? -eq 2 ] || return 1
     grep -q "paths 3..8199 are in no part" "$OUT/gap.err" || return 1
     "$BIN" merge "$OUT/s1.h5" "$OUT/s2.h5" "$OUT/s2.h5" "$OUT/s3.h5" "$OUT/s4.h5" -o "$OUT/overlap.h5" 2>"$OUT/overlap.err"; [ $? -eq 2 ] || return 1
-    grep -q "are in two parts" "$OUT/overlap.err" || return 1
+    grep -q "paths 3..8199 are in two parts, '$OUT/s2.h5' (paths 3..8199) and '$OUT/s2.h5' (paths 3..8199)" "$OUT/overlap.err" || return 1
     "$BIN" merge "$OUT/s1.h5" "$OUT/seed5.h5" -o "$OUT/seed.h5" 2>"$OUT/seed.err"; [ $? -eq 2 ] || return 1
-    grep -q "has another seed" "$OUT/seed.err" || return 1
+    grep -q "has another seed (5 against 4) than" "$OUT/seed.err" || return 1
     "$BIN" merge "$OUT/whole.h5" -o "$OUT/whole2.h5" 2>"$OUT/whole.err"; [ $? -eq 2 ] || return 1
     grep -q "is not a partial result" "$OUT/whole.err" || return 1
     "$BIN" merge "$OUT/s1.h5" "$OUT/s2.h5" -o "$OUT/short.h5" 2>"$OUT/short.err"; [ $? -eq 2 ] || return 1

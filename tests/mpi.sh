@@ -72,3 +72,8 @@ for np in 2 3; do
     [ "$(h5dump -a /paths "$OUT/prec_$np.h5" | grep '(0)')" = "$(h5dump -a /paths "$OUT/prec_serial.h5" | grep '(0)')" ] || bad="$bad paths-attribute"
     if [ -z "$bad" ]; then ok "$name"; else notok "$name" "differ:$bad" "$(tail -3 "$OUT/mpi.err")"; fi
 done
+# --progress under MPI counts every rank's paths: the last line is the
+# whole range (before: rank 0's share, 8192/8192 of 3 ranks' 20000).
+name="--progress under mpirun -np 3 counts every rank's paths (20000/20000, not rank 0's share)"
+timeout 300 mpirun -np 3 "$MPI" run "$SC" -n 20000 -s 9 -t 1 --progress -o "$OUT/progress.h5" >/dev/null 2>"$OUT/progress.err"
+if grep -q '^20000/20000 paths, .* took' "$OUT/progress.err"; then ok "$name"; else notok "$name" "$(grep paths "$OUT/progress.err")"; fi

@@ -45,8 +45,9 @@ struct pb_visitor {
 typedef struct {
     int threads;            /* >= 1 */
     uint64_t seed;
-    bool progress;          /* progress lines on stderr (from thread 0) */
-    int64_t progress_total; /* the paths the progress line counts to */
+    bool progress;          /* progress lines on stderr (rank 0, thread 0); under MPI
+                               the same on every rank, which all report to rank 0 */
+    int64_t progress_total; /* the paths the progress line counts to (every rank's) */
 } pb_kernel_opts;
 
 /* Runs every task of part: for each path, pb_draw_path, pb_path_simulate,

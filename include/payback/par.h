@@ -53,6 +53,20 @@ pb_status pb_par_reduce(pb_par_merge_fn merge, pb_par_pack_fn pack, void *ctx, u
  * with free()) is the concatenation in rank order, *all_len its length. */
 pb_status pb_par_gather(const void *buf, size_t len, void **all, size_t *all_len);
 
+/* Progress across ranks, so that rank 0's progress line counts the whole
+ * run and not its own share.  Every rank of the job calls begin, then
+ * pb_par_progress from time to time (the thread that called pb_par_init
+ * only), then end once, all with `own` = the paths this rank has done.
+ * The other ranks send rank 0 what they did since their last message
+ * without waiting (at most one message in flight); pb_par_progress on
+ * rank 0 returns the sum of what has arrived and `own` (0 on other ranks).
+ * End makes the other ranks send their last count; rank 0 waits for all of
+ * them, calling report(ctx, sum) every `every` seconds meanwhile, and
+ * returns the job's total.  Without MPI, or with one rank: `own`. */
+void pb_par_progress_begin(void);
+int64_t pb_par_progress(int64_t own);
+int64_t pb_par_progress_end(int64_t own, void (*report)(void *ctx, int64_t sum), void *ctx, double every);
+
 /* A file-access property list for HDF5: MPI-IO across the job's ranks, or
  * H5P_DEFAULT without MPI.  Close with pb_par_fapl_close. */
 hid_t pb_par_fapl(void);
