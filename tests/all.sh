@@ -84,7 +84,7 @@ tally < <(exits bash tests/oom.sh build/payback tests/out/oom)
 
 echo "# 2. ASan+UBSan build"
 # fuzz/asan.supp: only errors that ASan sees inside HDF5 1.10 itself (a crafted file, tests/readers.sh)
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:suppressions=fuzz/asan.supp
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99:suppressions=$PWD/fuzz/asan.supp
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 tally < <(cmocka_suite build-san "[asan]")
 tally < <(exits bash tests/cli.sh build-san/payback tests/out/cli-san 2>&1 | sed -e 's/^ok - /ok - [asan] /' -e 's/^not ok - /not ok - [asan] /')

@@ -86,7 +86,9 @@ check "--set: result, overrides and scenario_yaml attributes; the table's header
 #    golden file; `summary` prints what `run` printed; netCDF readers.
 layout() {
     "$BIN" run tests/data/small.yaml --deterministic -o "$OUT/small.h5" >"$OUT/small_run.txt" || return 1
-    h5dump -H "$OUT/small.h5" | sed -e "s#$OUT/##" >"$OUT/small.h5dump"
+    # Text attributes are fixed-length strings as long as their text (the
+    # build string differs between builds): the size is not the layout.
+    h5dump -H "$OUT/small.h5" | sed -e "s#$OUT/##" -e 's/STRSIZE [0-9][0-9]*;/STRSIZE <n>;/' >"$OUT/small.h5dump"
     diff -u tests/golden/small.h5dump "$OUT/small.h5dump"
 }
 check "layout: h5dump -H matches tests/golden/small.h5dump" layout
