@@ -107,17 +107,35 @@ typedef struct {
     const plot_kind *kinds[MAX_KINDS];
     int n;
     const char *out;
+    bool force;
 } plot_opts;
+
+/* Whether an existing file is a picture (PNG, PDF or SVG by its first
+ * bytes), which plot replaces without --force: anything else (notes.png
+ * that is text) is refused, as every command refuses to write over a
+ * file that is not its own kind (docs/cli.md, "Files"). */
+static bool is_picture(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    unsigned char h[8] = {0};
+    size_t n = fread(h, 1, sizeof h, f);
+    fclose(f);
+    return (n >= 8 && !memcmp(h, "\x89PNG\r\n\x1a\n", 8)) || (n >= 4 && !memcmp(h, "%PDF", 4)) ||
+           (n >= 5 && (!memcmp(h, "<?xml", 5) || !memcmp(h, "<svg", 4)));
+}
 
 static int parse(int argc, char **argv, plot_opts *o)
 {
     static const struct option longopts[] = {{"kind", required_argument, 0, 'k'},
-                                             {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+                                             {"output", required_argument, 0, 'o'},
+                                             {"force", no_argument, 0, 'f'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     memset(o, 0, sizeof *o);
     while ((c = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
         if (c == 'o') o->out = optarg;
+        else if (c == 'f') o->force = true;
         else if (c != 'k') return pb_usage_error("%s", "unknown or incomplete option to 'plot'");
         else if (o->n == MAX_KINDS) return pb_usage_error("'plot' takes at most %d --kind", MAX_KINDS);
         else if (!(o->kinds[o->n++] = find_kind(optarg))) {
@@ -169,8 +187,9 @@ int pb_cmd_plot(int argc, char **argv)
             sprintf(out, "results/%s-%s.png", f.name, o.kinds[i]->name);
         const char *path = o.out ? o.out : out;
         if (!path) st = pb_raise(PB_ENOMEM, NULL, "out of memory");
-        /* A picture may be replaced (not the input, nor a device). */
-        if (st == PB_OK) st = pb_check_output(path, &in, 1, true);
+        /* A picture may be replaced; another file only with --force (never
+         * the input, nor a device). */
+        if (st == PB_OK) st = pb_check_output(path, &in, 1, o.force || is_picture(path));
         if (st == PB_OK) st = draw(o.kinds[i], &f, path);
         free(out);
     }

@@ -60,8 +60,10 @@ static int sort_stride, sort_col;
 static int by_key(const void *a, const void *b)
 {
     double x = sort_key[*(const int *)a * sort_stride + sort_col], y = sort_key[*(const int *)b * sort_stride + sort_col];
-    if (isnan(x)) x = -INFINITY;
-    if (isnan(y)) y = -INFINITY;
+    /* By size: a large negative share (Shapley estimates can be, on
+     * heavy tails) is shown, not dropped as "small". */
+    x = isnan(x) ? -INFINITY : fabs(x);
+    y = isnan(y) ? -INFINITY : fabs(y);
     return (x < y) - (x > y);
 }
 static int top_factors(const double *key, int n_f, int n_out, int o, int *order)

@@ -76,7 +76,8 @@ pb_status pb_output_read(const char *path, pb_run_info *info, pb_summary **out)
     hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), sg = H5I_INVALID_HID, mg = H5I_INVALID_HID;
     if (file < 0) return pb_raise(PB_EINPUT, NULL, "cannot open '%s' as an HDF5 result file", path);
     pb_summary *s = NULL;
-    pb_status st = pb_result_read_root(file, path, info);
+    pb_status st = pb_result_check_kind(file, path);
+    if (st == PB_OK) st = pb_result_read_root(file, path, info);
     if (st != PB_OK) goto done;
     st = PB_EINPUT;
     if ((sg = open_group(file, pb_schema_summary.name)) < 0 || (mg = open_group(file, pb_schema_metrics.name)) < 0) {

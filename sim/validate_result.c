@@ -161,6 +161,24 @@ static void root_store(pb_run_info *info, const char *name, char *str, int64_t n
     free(str);
 }
 
+/* The analysis files (sweep, compare, sensitivity) have other layouts:
+ * summary and merge say so, not "damaged" (validate_result.h). */
+pb_status pb_result_check_kind(hid_t file, const char *path)
+{
+    char why[128];
+    char *cmd = NULL;
+    if (pb_h5_read_attr_str(file, "command", &cmd, why, sizeof why) == PB_OK &&
+        (!strcmp(cmd, "sweep") || !strcmp(cmd, "compare") || !strcmp(cmd, "sensitivity"))) {
+        pb_status st = pb_raise(PB_EINPUT, NULL, "'%s' is a file of payback %s; summary and merge read the files of "
+                                "run, solve and merge: draw it with payback plot, or list it with payback export",
+                                path, cmd);
+        free(cmd);
+        return st;
+    }
+    free(cmd);
+    return PB_OK;
+}
+
 pb_status pb_result_read_root(hid_t file, const char *path, pb_run_info *info)
 {
     char *prog = NULL, why[128];

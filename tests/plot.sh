@@ -191,9 +191,19 @@ badgnuplot() { PLOT_PATH="$OUT/bin:$PATH" fails 1 "gnuplot failed" "$OUT/x.png" 
 check "gnuplot failing half-way: exit 1, no partial picture" badgnuplot
 # An existing picture is replaced only when the new one is drawn.
 keep() {
-    printf 'old picture' >"$OUT/keep.png"
+    printf '\x89PNG\r\n\x1a\nold picture' >"$OUT/keep.png"
+    cp "$OUT/keep.png" "$OUT/keep.orig"
     PATH="$OUT/bin:$PATH" "$BIN" plot "$OUT/run.h5" --kind fan -o "$OUT/keep.png" 2>/dev/null
-    [ $? -eq 1 ] && [ "$(cat "$OUT/keep.png")" = "old picture" ] || return 1
+    [ $? -eq 1 ] && cmp -s "$OUT/keep.png" "$OUT/keep.orig" || return 1
     "$BIN" plot "$OUT/run.h5" --kind fan -o "$OUT/keep.png" >/dev/null && picture "$OUT/keep.png" 1600 1000
 }
 check "a failed plot keeps the old picture; a good one replaces it" keep
+# A file that is not a picture is replaced only with --force (docs/cli.md,
+# "Files"): text named notes.png stays; --force replaces it.
+notpicture() {
+    echo "my notes" >"$OUT/notes.png"
+    "$BIN" plot "$OUT/run.h5" --kind gap -o "$OUT/notes.png" 2>/dev/null
+    [ $? -eq 2 ] && [ "$(cat "$OUT/notes.png")" = "my notes" ] &&
+        "$BIN" plot "$OUT/run.h5" --kind gap -o "$OUT/notes.png" --force >/dev/null && picture "$OUT/notes.png" 1600 1000
+}
+check "-o over a file that is not a picture: exit 2, kept; --force replaces it" notpicture

@@ -120,3 +120,10 @@ old_files() {
     h5dump -a /seed "$OUT/v01m.h5" | grep -q '"7"' && h5dump -a /paths "$OUT/v01m.h5" | grep -q 'H5T_IEEE_F64LE'
 }
 check "files of payback 0.1 (vlen strings, int64 counts) still read and merge" old_files
+# summary of an analysis file (here a sweep's) names what it is instead of
+# calling it damaged.
+analysis_file() {
+    "$BIN" sweep tests/data/small.yaml --vary gpu.physical_life=4,5 -n 500 --quiet -o "$OUT/sw.h5" >/dev/null &&
+    { "$BIN" summary "$OUT/sw.h5" >/dev/null 2>"$OUT/sw.err"; [ $? -eq 2 ]; } && grep -q "is a file of payback sweep" "$OUT/sw.err"
+}
+check "summary of a sweep file: exit 2, 'a file of payback sweep', not 'damaged'" analysis_file
