@@ -57,7 +57,7 @@ contained() {
     [ -x ./payback ] && [ -n "$2" ] && [ -f "$2" ] || return 1
     grep -q 'LeakSanitizer' "$1" && return 1
     local frames
-    frames=$(grep -E '^    #[0-9]+ ' "$1" | grep -vE 'fuzzer::|__sanitizer|__interceptor_|libc\.so|/sysdeps/|in (malloc|calloc|realloc|operator new)' | head -4)
+    frames=$(grep -E '^    #[0-9]+ ' "$1" | grep -vE 'fuzzer::|__sanitizer|__asan|__interceptor_|libc\.so|/sysdeps/|in (malloc|calloc|realloc|operator new)' | head -4)
     printf '%s\n' "$frames" | head -1 | grep -q libhdf5 || return 1
     printf '%s\n' "$frames" | sed '/libhdf5/,$d' | grep -qE '/sim/|fuzz_result\.c' && return 1
     local rc1 rc2
