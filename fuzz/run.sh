@@ -55,7 +55,7 @@ clean() { [ $1 -eq 0 ] && ! grep -qE '^==[0-9]+== ?ERROR|runtime error|^SUMMARY:
 # those allocated inside it).
 contained() {
     [ -x ./payback ] && [ -n "$2" ] && [ -f "$2" ] || return 1
-    grep -q 'LeakSanitizer' "$1" && return 1
+    grep -q 'ERROR: LeakSanitizer' "$1" && return 1
     local frames
     frames=$(grep -E '^    #[0-9]+ ' "$1" | grep -vE 'fuzzer::|__sanitizer|__asan|__interceptor_|libc\.so|/sysdeps/|in (malloc|calloc|realloc|operator new)' | head -4)
     printf '%s\n' "$frames" | head -1 | grep -q libhdf5 || return 1
