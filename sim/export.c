@@ -238,7 +238,7 @@ static pb_status write_item(const plan *p, const item *it, const double *v, pb_x
 static pb_status write_all(plan *p, FILE *out, pb_export_format fmt)
 {
     pb_xwriter w;
-    pb_status st = pb_xwriter_begin(&w, out, fmt, &p->t, p->file, p->fname);
+    pb_status st = pb_xwriter_begin(&w, out, fmt, &p->t, p->file);
     for (int i = 0; st == PB_OK && i < p->n_items; i++) {
         const item *it = &p->items[i];
         hsize_t n = 1;

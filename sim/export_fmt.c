@@ -44,29 +44,13 @@ void pb_xcells_free(pb_xcell *v, hsize_t n)
     free(v);
 }
 
-/* A string scale's values, each a new string (fixed- or variable-length). */
+/* A string scale's values, each a new string in its cell. */
 static bool read_strings(hid_t s, hid_t ftype, pb_xcell *v, hsize_t n)
 {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5T_cset_t cs = H5Tget_cset(ftype); /* HDF5 converts no string between ASCII and UTF-8 */
-    bool ok = mt >= 0 && cs >= 0 && H5Tset_cset(mt, cs) >= 0;
-    if (ok && H5Tis_variable_str(ftype) > 0) {
-        char **p = calloc(n ? n : 1, sizeof *p);
-        ok = p && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Dread(s, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, p) >= 0;
-        for (hsize_t i = 0; ok && i < n; i++) ok = (v[i].str = strdup(p[i] ? p[i] : "")) != NULL;
-        for (hsize_t i = 0; p && i < n; i++) H5free_memory(p[i]);
-        free(p);
-    } else if (ok) {
-        size_t len = H5Tget_size(ftype);
-        char *buf = len && len < 4096 ? calloc(n ? n : 1, len + 1) : NULL;
-        ok = buf && H5Tset_size(mt, len + 1) >= 0 && H5Dread(s, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0;
-        for (hsize_t i = 0; ok && i < n; i++) {
-            buf[i * (len + 1) + len] = '\0';
-            ok = (v[i].str = strdup(buf + i * (len + 1))) != NULL;
-        }
-        free(buf);
-    }
-    if (mt >= 0) H5Tclose(mt);
+    char **str = calloc(n ? n : 1, sizeof *str);
+    bool ok = str && pb_h5_read_strings(s, ftype, n, str);
+    for (hsize_t i = 0; str && i < n; i++) v[i].str = str[i]; /* freed with the cells, also on failure */
+    free(str);
     return ok;
 }
 
@@ -205,10 +189,8 @@ static pb_status check(pb_xwriter *w)
     return ferror(w->out) ? pb_raise(PB_EIO, NULL, "cannot write the export") : PB_OK;
 }
 
-pb_status pb_xwriter_begin(pb_xwriter *w, FILE *out, pb_export_format fmt, const pb_xtable *t, hid_t file,
-                           const char *fname)
+pb_status pb_xwriter_begin(pb_xwriter *w, FILE *out, pb_export_format fmt, const pb_xtable *t, hid_t file)
 {
-    (void)fname;
     *w = (pb_xwriter){.out = out, .fmt = fmt, .t = t};
     const char *sep = fmt == PB_EXPORT_CSV ? "," : ", ";
     if (fmt == PB_EXPORT_JSON) {

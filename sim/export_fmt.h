@@ -53,8 +53,7 @@ typedef struct {
 
 /* Starts the output: CSV's header line, or JSON's "attributes" (the root
  * attributes of file) and "columns".  PB_EIO (raised) on a write error. */
-pb_status pb_xwriter_begin(pb_xwriter *w, FILE *out, pb_export_format fmt, const pb_xtable *t, hid_t file,
-                           const char *fname);
+pb_status pb_xwriter_begin(pb_xwriter *w, FILE *out, pb_export_format fmt, const pb_xtable *t, hid_t file);
 pb_status pb_xwrite_row(pb_xwriter *w, const pb_xrow *r);
 /* Ends the output (JSON's closing brackets) and flushes it. */
 pb_status pb_xwriter_end(pb_xwriter *w);

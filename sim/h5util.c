@@ -230,6 +230,40 @@ pb_status pb_h5_read_attr_count(hid_t obj, const char *name, int64_t *v, char *w
 /* ------------------------------------------------------------------ */
 /* Datasets                                                             */
 
+bool pb_h5_read_strings(hid_t d, hid_t ft, size_t n, char **out)
+{
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    bool ok = false;
+    /* HDF5 converts no string between ASCII and UTF-8: read as the file's. */
+    H5T_cset_t cs = H5Tget_cset(ft);
+    if (cs < 0 || H5Tset_cset(mt, cs) < 0) {
+        H5Tclose(mt);
+        return false;
+    }
+    if (H5Tis_variable_str(ft) > 0) {
+        char **tmp = calloc(n ? n : 1, sizeof *tmp);
+        if (tmp && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
+            ok = true;
+            for (size_t i = 0; i < n; i++) ok = (out[i] = strdup(tmp[i] ? tmp[i] : "")) && ok;
+            hid_t sp = H5Dget_space(d);
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, tmp);
+            H5Sclose(sp);
+        }
+        free(tmp);
+    } else {
+        size_t len = H5Tget_size(ft);
+        char *buf = len > 0 && len < 4096 ? calloc(n ? n : 1, len + 1) : NULL;
+        if (buf && H5Tset_size(mt, len + 1) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
+            ok = true;
+            for (size_t i = 0; i < n; i++) ok = (out[i] = strndup(buf + i * (len + 1), len)) && ok;
+        }
+        free(buf);
+    }
+    H5Tclose(mt);
+    return ok;
+}
+
+
 hid_t pb_h5_tracked_gcpl(void)
 {
     hid_t p = H5Pcreate(H5P_GROUP_CREATE);

@@ -189,40 +189,6 @@ void pb_plot_free_strings(char **s, int n)
     free(s);
 }
 
-/* Reads the n strings of dataset d (of file type ft) into out. */
-static bool read_strings(hid_t d, hid_t ft, int n, char **out)
-{
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    bool ok = false;
-    /* HDF5 converts no string between ASCII and UTF-8: read as the file's. */
-    H5T_cset_t cs = H5Tget_cset(ft);
-    if (cs < 0 || H5Tset_cset(mt, cs) < 0) {
-        H5Tclose(mt);
-        return false;
-    }
-    if (H5Tis_variable_str(ft) > 0) {
-        char **tmp = calloc((size_t)n, sizeof *tmp);
-        if (tmp && H5Tset_size(mt, H5T_VARIABLE) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0) {
-            ok = true;
-            for (int i = 0; i < n; i++) ok = (out[i] = strdup(tmp[i] ? tmp[i] : "")) && ok;
-            hid_t sp = H5Dget_space(d);
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, tmp);
-            H5Sclose(sp);
-        }
-        free(tmp);
-    } else {
-        size_t len = H5Tget_size(ft);
-        char *buf = len > 0 && len < 4096 ? calloc((size_t)n, len + 1) : NULL;
-        if (buf && H5Tset_size(mt, len + 1) >= 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
-            ok = true;
-            for (int i = 0; i < n; i++) ok = (out[i] = strndup(buf + (size_t)i * (len + 1), len)) && ok;
-        }
-        free(buf);
-    }
-    H5Tclose(mt);
-    return ok;
-}
-
 char **pb_plot_strings(const pb_plot_file *f, hid_t grp, const char *gname, const char *name, int n)
 {
     pb_h5_shape sh;
@@ -233,7 +199,7 @@ char **pb_plot_strings(const pb_plot_file *f, hid_t grp, const char *gname, cons
     char **out = calloc((size_t)n, sizeof *out);
     hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
     hid_t ft = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
-    bool ok = out && ft >= 0 && read_strings(d, ft, n, out);
+    bool ok = out && ft >= 0 && pb_h5_read_strings(d, ft, (size_t)n, out);
     if (ft >= 0) H5Tclose(ft);
     if (d >= 0) H5Dclose(d);
     if (!ok) {
