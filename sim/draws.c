@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 
 #include "payback/rng.h"
@@ -157,6 +156,8 @@ static pb_status correlated_group(pb_sampler *s)
         if (k == s->n_slots) return pb_raise(PB_EINTERNAL, NULL, "a correlated parameter is not drawn per path");
         s->slots[k].corr = m;
         s->corr_slot[m] = k;
+        pb_status st = pb_qtable_init(&s->corr_q[m], sc->corr_param[m]);
+        if (st != PB_OK) return st;
     }
     s->n_corr = sc->n_corr_members;
     s->L = sc->corr_L;
@@ -226,6 +227,7 @@ void pb_sampler_free(pb_sampler *s)
     free(s->factor);
     free(s->step_factor);
     free(s->corr_sigma);
+    for (int m = 0; m < 2 * PB_MAX_CORRELATIONS; m++) pb_qtable_free(&s->corr_q[m]);
     free(s);
 }
 
@@ -239,12 +241,10 @@ static double replay_call(void *ctx, const pb_param *p, int t)
     return rp->vals[rp->s->call_slot[rp->cursor++]];
 }
 
-double pb_normal_to_uniform(double y)
+double pb_copula_value(const pb_sampler *s, int i, double y)
 {
-    double u = y < 0 ? gsl_cdf_ugaussian_P(y) : 1 - gsl_cdf_ugaussian_Q(y);
-    if (!(u > 0)) u = 1e-300;
-    if (!(u < 1)) u = 1 - 0x1p-53;
-    return u;
+    const pb_param *p = s->slots[s->corr_slot[i]].p;
+    return p->dist == PB_DIST_FIXED ? p->v[0] : pb_qtable_value(&s->corr_q[i], y);
 }
 
 void pb_sampler_replay(const pb_sampler *s, const double *vals, pb_path_in *in)
@@ -287,8 +287,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
     for (int i = 0; i < s->n_corr; i++) {
         double y = 0;
         for (int j = 0; j <= i; j++) y += s->L[(size_t)i * (size_t)s->n_corr + (size_t)j] * z[j];
-        const slot *sl = &s->slots[s->corr_slot[i]];
-        if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, pb_normal_to_uniform(y));
+        vals[s->corr_slot[i]] = pb_copula_value(s, i, y);
     }
     replay rp = {s, vals, 0};
     fill(s->sc, in, replay_call, &rp);

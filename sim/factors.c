@@ -195,10 +195,7 @@ pb_status pb_draw_path_cond(const pb_sampler *s, uint64_t seed, uint64_t outer, 
         }
         pb_status st = conditional_scores(s, inJ, y_out, w, y);
         if (st != PB_OK) return st;
-        for (int i = 0; i < s->n_corr; i++) {
-            const slot *sl = &s->slots[s->corr_slot[i]];
-            if (sl->p->dist != PB_DIST_FIXED) vals[s->corr_slot[i]] = pb_param_quantile(sl->p, pb_normal_to_uniform(y[i]));
-        }
+        for (int i = 0; i < s->n_corr; i++) vals[s->corr_slot[i]] = pb_copula_value(s, i, y[i]);
     }
     pb_sampler_replay(s, vals, in);
     if (vals_out) memcpy(vals_out, vals, (size_t)s->n_slots * sizeof vals[0]);

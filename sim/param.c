@@ -324,6 +324,59 @@ double pb_param_quantile(const pb_param *p, double u)
     return NAN; /* not reached: every law returns above */
 }
 
+/* The truncated normal's quantile at the normal score y, each half through
+ * its own tail: with M the law's mass, Phi(z) = Phi(alpha) + Phi(y) M below
+ * the median score and Q(z) = Q(beta) + Q(y) M above (in the other tail's
+ * form when the whole law lies in one tail), so that no probability is
+ * rounded near 1. */
+static double truncnormal_quantile_z(const double *v, double y)
+{
+    const double alpha = (v[2] - v[0]) / v[1], beta = (v[3] - v[0]) / v[1], M = normal_mass(alpha, beta);
+    double z;
+    if (y <= 0) {
+        const double pm = gsl_cdf_ugaussian_P(y) * M;
+        z = alpha > 0 ? gsl_cdf_ugaussian_Qinv(gsl_cdf_ugaussian_Q(alpha) - pm) : gsl_cdf_ugaussian_Pinv(gsl_cdf_ugaussian_P(alpha) + pm);
+    } else {
+        const double qm = gsl_cdf_ugaussian_Q(y) * M;
+        z = beta < 0 ? gsl_cdf_ugaussian_Pinv(gsl_cdf_ugaussian_P(beta) - qm) : gsl_cdf_ugaussian_Qinv(gsl_cdf_ugaussian_Q(beta) + qm);
+    }
+    const double x = v[0] + v[1] * z;
+    return x < v[2] ? v[2] : x > v[3] ? v[3] : x; /* rounding at the very ends */
+}
+
+double pb_param_quantile_z(const pb_param *p, double y)
+{
+    const double *v = p->v;
+    double a, b;
+    switch (p->dist) {
+    case PB_DIST_NORMAL:
+        if (v[1] == 0) return v[0];
+        if (isinf(v[2]) && isinf(v[3])) return v[0] + v[1] * y;
+        return truncnormal_quantile_z(v, y);
+    case PB_DIST_LOGNORMAL:
+        if (v[1] == 0) return v[0];
+        shape(p, &a, &b);
+        return exp(a + b * y);
+    /* The upper half through the upper tail: 1 - Phi(y) rounded to a
+     * double loses the tail's digits, Q(y) keeps them. */
+    case PB_DIST_PERT:
+        shape(p, &a, &b);
+        return v[0] + (v[2] - v[0]) * (y <= 0 ? gsl_cdf_beta_Pinv(gsl_cdf_ugaussian_P(y), a, b)
+                                              : gsl_cdf_beta_Qinv(gsl_cdf_ugaussian_Q(y), a, b));
+    case PB_DIST_BETA:
+        return v[2] + (v[3] - v[2]) * (y <= 0 ? gsl_cdf_beta_Pinv(gsl_cdf_ugaussian_P(y), v[0], v[1])
+                                              : gsl_cdf_beta_Qinv(gsl_cdf_ugaussian_Q(y), v[0], v[1]));
+    case PB_DIST_GAMMA:
+        return y <= 0 ? gsl_cdf_gamma_Pinv(gsl_cdf_ugaussian_P(y), v[0], v[1])
+                      : gsl_cdf_gamma_Qinv(gsl_cdf_ugaussian_Q(y), v[0], v[1]);
+    default: break;
+    }
+    double u = y < 0 ? gsl_cdf_ugaussian_P(y) : 1 - gsl_cdf_ugaussian_Q(y);
+    if (!(u > 0)) u = 1e-300;
+    if (!(u < 1)) u = 1 - 0x1p-53;
+    return pb_param_quantile(p, u);
+}
+
 double pb_param_cdf(const pb_param *p, double x)
 {
     const double *v = p->v;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "payback/draws.h"
+#include "qtable.h"
 
 #define MAX_SLOTS (PB_MAX_PARAMS + 2 * PB_MAX_YEARS)
 #define MAX_STREAMS (MAX_SLOTS + 2 * PB_MAX_CORRELATIONS + 2 * PB_MAX_YEARS)
@@ -55,6 +56,7 @@ struct pb_sampler {
     int n_corr;                /* correlated per-path parameters */
     int corr_slot[2 * PB_MAX_CORRELATIONS];
     const double *L;           /* the scenario's Cholesky factor, lower, [n_corr * n_corr] */
+    pb_qtable corr_q[2 * PB_MAX_CORRELATIONS]; /* [n_corr]: each member's quantile at a normal score (tables owned) */
     uint32_t shock_stream, regime_stream;
     bool draw_shocks;          /* false when the volatility is fixed at 0 */
     int n_steps;               /* the draws of a path, one stream each: */
@@ -70,7 +72,8 @@ pb_status pb_sampler_factors_build(pb_sampler *s, const pb_param_ref *refs);
  * by the fill), as pb_draw_path does after its draws. */
 void pb_sampler_replay(const pb_sampler *s, const double *vals, pb_path_in *in);
 
-/* u in (0, 1) from a standard normal, never exactly 0 or 1. */
-double pb_normal_to_uniform(double y);
+/* Correlated member i's value at the normal score y (its law's quantile
+ * at Phi(y), model.md §2; qtable.h). */
+double pb_copula_value(const pb_sampler *s, int i, double y);
 
 #endif

@@ -164,6 +164,14 @@ double pb_param_sample(const pb_param *p, gsl_rng *r);
  * lognormal, beta for PERT and beta, gamma), closed forms otherwise. */
 double pb_param_quantile(const pb_param *p, double u);
 
+/* The law's quantile at the normal score y: the inverse CDF at Phi(y), as
+ * the Gaussian copula asks for it (model.md §2).  Exact up to GSL's
+ * inverse CDFs; the normal and lognormal laws in closed form in y, the
+ * upper half (y > 0) of beta, PERT and gamma through their upper tail so
+ * that no digits are lost rounding Phi(y) near 1.  Slow for beta, PERT and
+ * gamma (about a microsecond): draws use a table of it (qtable.h). */
+double pb_param_quantile_z(const pb_param *p, double y);
+
 /* The CDF of the law at x (for tests). */
 double pb_param_cdf(const pb_param *p, double x);
 

@@ -1,0 +1,38 @@
+/* qtable.h (private to sim/): a law's quantile at a normal score,
+ * tabulated, for the Gaussian copula's correlated draws (model.md §2).
+ *
+ * A correlated member's value is Q(Phi(y)) for a normal score y.  For
+ * beta, PERT, gamma and the truncated normal that is an iterative inverse
+ * CDF (pb_param_quantile_z, about a microsecond a value: most of a path's
+ * draws before this table).  The table holds g(y) = Q(Phi(y)) at nodes
+ * h = 1/256 apart on [-8.5, 8.5] (Phi(-8.5) = 1e-17) and interpolates
+ * with the cubic through the four nearest nodes, clamped between the two
+ * around y, so that it is nondecreasing and inside the law's support.
+ * Measured error: below 1e-10 of the law's sd (tests/test_draws.c
+ * checks it against pb_param_quantile_z); outside the nodes, and for laws
+ * whose quantile is closed-form, the exact value is computed instead. */
+#ifndef PB_QTABLE_H
+#define PB_QTABLE_H
+
+#include "payback/error.h"
+#include "payback/param.h"
+
+#define PB_QTABLE_PER_UNIT 256   /* nodes per unit of y */
+#define PB_QTABLE_Y 8.5          /* the table covers [-Y, Y) */
+
+typedef struct {
+    const pb_param *p;  /* the law (borrowed: it must outlive the table) */
+    double *g;          /* [n + 3] g at -Y + (j - 1) h, j = 0 .. n + 2, or NULL: no table (owned) */
+    int n;              /* intervals: 2 Y PB_QTABLE_PER_UNIT */
+} pb_qtable;
+
+/* Builds the table of p when its quantile is iterative (t->g = NULL
+ * otherwise).  PB_ENOMEM (raised) when out of memory. */
+pb_status pb_qtable_init(pb_qtable *t, const pb_param *p);
+
+/* Q(Phi(y)): from the table inside [-Y, Y), else pb_param_quantile_z. */
+double pb_qtable_value(const pb_qtable *t, double y);
+
+void pb_qtable_free(pb_qtable *t);
+
+#endif
