@@ -22,10 +22,11 @@ pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_pl
     a->H = n_years;
     a->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
     a->block_cap = block_paths;
+    a->sub_cap = block_paths < PB_ACC_SUB ? block_paths : PB_ACC_SUB;
     /* A whole number of cache lines per cell, so that every cell's column
-     * starts on a line; 8 more than the block, so that the columns do not
+     * starts on a line; 8 more than the buffer, so that the columns do not
      * all fall in one cache set. */
-    a->stride = ((size_t)block_paths + TILE - 1) / TILE * TILE + 8;
+    a->stride = ((size_t)a->sub_cap + TILE - 1) / TILE * TILE + 8;
     mpz_init(a->tmp);
     if (!(a->cells = calloc((size_t)a->n_cells, sizeof *a->cells)) ||
         !(a->block = aligned_alloc(64, (size_t)a->n_cells * a->stride * sizeof *a->block)) ||
@@ -85,18 +86,21 @@ void pb_acc_free(pb_acc *a)
 /* ------------------------------------------------------------------ */
 /* Adding paths                                                         */
 
-/* The first pass over one block of one cell, x[0..n-1]: sums, min, max and
- * counts into c, and the sketch buckets to increment into idx (a positive
- * value's bucket b as b, a negative one's as -1 - b).  Returns how many, or
- * -1 if a growing window (without a plan) could not be made to cover them.
+/* The first pass over the buffered values x[0..n-1] of one cell: sums,
+ * min, max and counts into c, and the sketch buckets to increment into idx
+ * (a positive value's bucket b as b, a negative one's as -1 - b).  Returns
+ * how many, or -1 if a growing window (without a plan) could not be made to
+ * cover them.
  *
- * Sums run in four interleaved partial sums (value i into sum i mod 4,
- * combined as (s0 + s1) + (s2 + s3)): a fixed order, so the same bits
- * whatever thread or process takes the block, and four chains instead of
- * one long one. */
+ * Sums run in four interleaved partial sums over the block (value i of the
+ * block into sum i mod 4, combined at its end as (s0 + s1) + (s2 + s3)): a
+ * fixed order, so the same bits whatever thread or process takes the
+ * block, and four chains instead of one long one.  x starts at a multiple
+ * of 4 in the block, so x[i] is the block's value of index i mod 4. */
 static inline int block_scan(const pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite, int32_t *idx)
 {
-    double s[4] = {0, 0, 0, 0}, q[4] = {0, 0, 0, 0}, mn = c->min, mx = c->max;
+    double s[4] = {c->ps[0], c->ps[1], c->ps[2], c->ps[3]}, q[4] = {c->pq[0], c->pq[1], c->pq[2], c->pq[3]};
+    double mn = c->min, mx = c->max;
     int64_t added = 0, zeros = 0;
     const double zero = ldexp(1.0, SKETCH_MIN_EXP);
     int m = 0;
@@ -128,8 +132,8 @@ static inline int block_scan(const pb_acc *a, cell *c, const double *x, int n, b
         idx[m++] = side ? b : -1 - b; /* negative values as -1 - bucket */
     }
     c->sk.zero += zeros;
-    c->bsum += (s[0] + s[1]) + (s[2] + s[3]);
-    c->bsq += (q[0] + q[1]) + (q[2] + q[3]);
+    memcpy(c->ps, s, sizeof s);
+    memcpy(c->pq, q, sizeof q);
     c->min = mn;
     c->max = mx;
     c->n += added;
@@ -161,42 +165,126 @@ static inline void sketch_count(sketch *sk, const int32_t *idx, int m)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* The common case, a series cell under a plan: every value finite, the   */
+/* windows fixed.  The first pass is branch-free, so that it runs in      */
+/* vector registers; the same operations in the same order per lane, so  */
+/* the same bits as block_scan.                                         */
+
+#define ZERO_CODE INT32_MIN /* |x| < 2^-30: counted as zero */
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4l __attribute__((vector_size(32)));
+
+/* Sums (value i into lane i mod 4), min and max of x[0..n-1], n a
+ * multiple of 4 or the end of a block; and each value's bucket code
+ * (bucket b of a positive value as b, of a negative one as -1 - b, a zero
+ * as ZERO_CODE) into code. */
+__attribute__((target_clones("avx2", "default")))
+static void scan_planned(const double *x, int n, double *s, double *q, double *mn, double *mx, int32_t *code)
+{
+    v4d vs, vq, lo = {*mn, *mn, *mn, *mn}, hi = {*mx, *mx, *mx, *mx};
+    memcpy(&vs, s, sizeof vs);
+    memcpy(&vq, q, sizeof vq);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4d a;
+        memcpy(&a, x + i, sizeof a);
+        vs += a;
+        vq += a * a;
+        const v4l l = a < lo, g = a > hi;
+        lo = (v4d)(((v4l)a & l) | ((v4l)lo & ~l));
+        hi = (v4d)(((v4l)a & g) | ((v4l)hi & ~g));
+    }
+    memcpy(s, &vs, sizeof vs);
+    memcpy(q, &vq, sizeof vq);
+    double m = lo[0], M = hi[0];
+    for (int j = 1; j < 4; j++) {
+        m = lo[j] < m ? lo[j] : m;
+        M = hi[j] > M ? hi[j] : M;
+    }
+    for (; i < n; i++) { /* the end of a block */
+        s[i & 3] += x[i];
+        q[i & 3] += x[i] * x[i];
+        m = x[i] < m ? x[i] : m;
+        M = x[i] > M ? x[i] : M;
+    }
+    *mn = m;
+    *mx = M;
+    for (int k = 0; k < n; k++) {
+        uint64_t bits;
+        memcpy(&bits, &x[k], sizeof bits);
+        const int32_t e = (int32_t)((bits >> 52) & 0x7ff) - 1023 - SKETCH_MIN_EXP;
+        const int32_t b = e * SKETCH_SUB + (int32_t)((bits >> (52 - SKETCH_SUB_BITS)) & (SKETCH_SUB - 1));
+        const int32_t c = (bits >> 63) ? -1 - b : b;
+        code[k] = e < 0 ? ZERO_CODE : c;
+    }
+}
+
+/* The second pass: the codes into the sketch, fine buckets inside the
+ * windows (prefetched a few ahead: a cell's buckets span up to hundreds
+ * of kilobytes), octave counts outside. */
+static void count_planned(sketch *sk, const int32_t *code, int n)
+{
+    uint16_t *const h[2] = {sk->neg.h - sk->neg.lo, sk->pos.h - sk->pos.lo}; /* indexable by bucket */
+    store *const st[2] = {&sk->neg, &sk->pos};
+    const int32_t wlo[2] = {sk->neg.lo, sk->pos.lo}, wn[2] = {sk->neg.n, sk->pos.n};
+    uint64_t *const coarse[2] = {sk->neg.coarse, sk->pos.coarse};
+    int64_t zeros = 0;
+    enum { AHEAD = 16 };
+    for (int i = 0; i < n; i++) {
+        if (i + AHEAD < n && code[i + AHEAD] != ZERO_CODE) {
+            const int32_t j = code[i + AHEAD];
+            __builtin_prefetch(j >= 0 ? &h[1][j] : &h[0][-1 - j], 1, 3);
+        }
+        const int32_t j = code[i];
+        if (j == ZERO_CODE) { zeros++; continue; }
+        const int side = j >= 0;
+        const int32_t b = side ? j : -1 - j;
+        if ((uint32_t)(b - wlo[side]) >= (uint32_t)wn[side]) { coarse[side][b / SKETCH_SUB]++; continue; }
+        if (!++h[side][b]) st[side]->c[b - wlo[side]]++; /* a wrap of the low 16 bits */
+    }
+    sk->zero += zeros;
+}
+
 /* Adds the n values x[0..n-1] of one block of one cell: first its sums
  * and the buckets to count, then the counts, gathered first so that the
  * increments can be prefetched. */
 static void cell_add_block(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
 {
     static _Thread_local int32_t idx[PB_ACC_MAX_BLOCK];
+    if (a->planned && c->sketched && !skip_nonfinite) {
+        scan_planned(x, n, c->ps, c->pq, &c->min, &c->max, idx);
+        c->n += n;
+        c->bn += n;
+        count_planned(&c->sk, idx, n);
+        return;
+    }
     const int m = block_scan(a, c, x, n, skip_nonfinite, idx);
     if (m < 0) a->failed = true;
     if (m > 0) sketch_count(&c->sk, idx, m);
 }
 
-/* Writes the tile's last `rows` paths into the block buffer, cell by
- * cell.  A full tile fills one cache line per cell, written whole and
- * past the caches (streaming stores): the buffer is read once, at the
- * flush, and a line written in pieces would first be read from memory. */
+/* Writes the tile's last `rows` paths into the buffer, cell by cell: a
+ * full tile fills one cache line per cell. */
 static void tile_out(pb_acc *a, int rows)
 {
     const size_t base = (size_t)((a->block_n - 1) / TILE * TILE), C = (size_t)a->n_cells;
     for (size_t k = 0; k < C; k++) {
         double *dst = a->block + k * a->stride + base;
-#ifdef __SSE2__
-        if (rows == TILE) {
-            for (int r = 0; r < TILE; r += 2)
-                _mm_stream_pd(dst + r, _mm_set_pd(a->tile[(size_t)(r + 1) * C + k], a->tile[(size_t)r * C + k]));
-            continue;
-        }
-#endif
         for (int r = 0; r < rows; r++) dst[r] = a->tile[(size_t)r * C + k];
     }
 }
 
+static void drain(pb_acc *a);
+
 void pb_acc_add(pb_acc *a, const pb_path_out *out)
 {
     if (out->nonfinite) { a->nonfinite++; return; }
-    if (a->block_n == a->block_cap) pb_acc_flush(a); /* a block longer than promised */
+    if (a->block_paths == a->block_cap) pb_acc_flush(a); /* a block longer than promised */
+    if (a->block_n == a->sub_cap) drain(a);
     a->paths++;
+    a->block_paths++;
     const int H = a->H, i = a->block_n++;
     const double *x = out->series;
     double *b = a->tile + (size_t)(i % TILE) * (size_t)a->n_cells; /* this path's row of the tile */
@@ -243,40 +331,60 @@ static void exact_add_square(mpz_t acc, mpz_t tmp, double x)
     mpz_add(acc, acc, tmp);
 }
 
-/* A block whose double sums overflowed (a finite value past about 1.3e154
- * squares past DBL_MAX; sums past 1.8e308): its sums again, value by value,
- * straight into the exact sums (model.md §9).  Ordinary values never come
- * here, so their block sums, and results, are as before. */
-static void block_exact(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+/* Values whose block's double sums overflowed (a finite value past about
+ * 1.3e154 squares past DBL_MAX; sums past 1.8e308), one by one, straight
+ * into the exact sums (model.md §9). */
+static void values_exact(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
 {
     for (int i = 0; i < n; i++) {
         if (skip_nonfinite && !isfinite(x[i])) continue;
         exact_add(c->s1, a->tmp, x[i]);
         exact_add_square(c->s2, a->tmp, x[i]);
     }
-    c->bsum = c->bsq = 0;
+}
+
+static double combined(const double s[4]) { return (s[0] + s[1]) + (s[2] + s[3]); }
+
+/* The buffered values of one cell.  When the block's double sums would
+ * overflow, they stay at what they were before these values, and these
+ * and the block's later values go one by one into the exact sums.
+ * Ordinary values never come here, so their sums, and results, are those
+ * of one pass over the whole block. */
+static void cell_add_buffer(pb_acc *a, cell *c, const double *x, int n, bool skip_nonfinite)
+{
+    double s0[4], q0[4];
+    memcpy(s0, c->ps, sizeof s0);
+    memcpy(q0, c->pq, sizeof q0);
+    cell_add_block(a, c, x, n, skip_nonfinite);
+    if (!c->exact && isfinite(combined(c->ps)) && isfinite(combined(c->pq))) return;
+    memcpy(c->ps, s0, sizeof s0);
+    memcpy(c->pq, q0, sizeof q0);
+    c->exact = true;
+    values_exact(a, c, x, n, skip_nonfinite);
+}
+
+/* The buffered paths into the cells, cell by cell. */
+static void drain(pb_acc *a)
+{
+    if (a->block_n % TILE) tile_out(a, a->block_n % TILE); /* the rest of the tile */
+    const int series_cells = PB_N_SERIES * a->H;
+    for (int k = 0; k < a->n_cells && a->block_n > 0; k++)
+        cell_add_buffer(a, &a->cells[k], a->block + (size_t)k * a->stride, a->block_n, k >= series_cells);
+    a->block_n = 0;
 }
 
 void pb_acc_flush(pb_acc *a)
 {
-    if (a->block_n % TILE) tile_out(a, a->block_n % TILE); /* the rest of the tile */
-#ifdef __SSE2__
-    _mm_sfence(); /* the streaming stores are done before the buffer is read */
-#endif
-    const int series_cells = PB_N_SERIES * a->H;
-    for (int k = 0; k < a->n_cells && a->block_n > 0; k++) {
-        cell *c = &a->cells[k];
-        const double *x = a->block + (size_t)k * a->stride;
-        cell_add_block(a, c, x, a->block_n, k >= series_cells);
-        if (!isfinite(c->bsum) || !isfinite(c->bsq)) block_exact(a, c, x, a->block_n, k >= series_cells);
-    }
-    a->block_n = 0;
+    drain(a);
+    a->block_paths = 0;
     for (int k = 0; k < a->n_cells; k++) {
         cell *c = &a->cells[k];
         if (!c->bn) continue;
-        exact_add(c->s1, a->tmp, c->bsum);
-        exact_add(c->s2, a->tmp, c->bsq);
-        c->bsum = c->bsq = 0;
+        exact_add(c->s1, a->tmp, combined(c->ps));
+        exact_add(c->s2, a->tmp, combined(c->pq));
+        memset(c->ps, 0, sizeof c->ps);
+        memset(c->pq, 0, sizeof c->pq);
+        c->exact = false;
         c->bn = 0;
     }
 }
