@@ -107,7 +107,7 @@ static double record_call(void *ctx, const pb_param *p, int t)
         /* Without a path there is no stream of its own: refuse, rather than
          * let two parameters share one and draw the same numbers. */
         if (!path) { rc->unregistered = p; return 0; }
-        s->slots[k] = (slot){p, pb_stream_id(path), year, -1, ref, -1};
+        s->slots[k] = (slot){p, pb_stream_id(path), year, -1, ref, -1, NULL};
         s->n_slots++;
     }
     if (s->n_calls >= MAX_CALLS) { rc->overflow = true; return 0; }
@@ -156,8 +156,6 @@ static pb_status correlated_group(pb_sampler *s)
         if (k == s->n_slots) return pb_raise(PB_EINTERNAL, NULL, "a correlated parameter is not drawn per path");
         s->slots[k].corr = m;
         s->corr_slot[m] = k;
-        pb_status st = pb_qtable_init(&s->corr_q[m], sc->corr_param[m]);
-        if (st != PB_OK) return st;
     }
     s->n_corr = sc->n_corr_members;
     s->L = sc->corr_L;
@@ -178,6 +176,26 @@ static void plan_steps(pb_sampler *s)
         if (sc->has_regime) s->step[ns++] = (draw_step){STEP_REGIME, t, s->regime_stream, sc->start + t};
     }
     s->n_steps = ns;
+}
+
+/* A quantile table for every slot whose law's quantile is iterative (beta,
+ * PERT, gamma, truncated normal), one per distinct law: the baseline's
+ * seven generation ramps share one. */
+static pb_status build_tables(pb_sampler *s)
+{
+    for (int k = 0; k < s->n_slots; k++) {
+        const pb_param *p = s->slots[k].p;
+        if (!pb_qtable_wanted(p)) continue;
+        int m = 0;
+        while (m < s->n_tables && !(s->tables[m].p->dist == p->dist && !memcmp(s->tables[m].p->v, p->v, sizeof p->v))) m++;
+        if (m == s->n_tables) {
+            pb_status st = pb_qtable_init(&s->tables[m], p);
+            if (st != PB_OK) return st;
+            s->n_tables++;
+        }
+        s->slots[k].q = &s->tables[m];
+    }
+    return PB_OK;
 }
 
 pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
@@ -207,6 +225,7 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
     if (*st == PB_OK) *st = record_slots(s, refs, n);
     if (*st == PB_OK) *st = check_streams(refs, n);
     if (*st == PB_OK) *st = correlated_group(s);
+    if (*st == PB_OK) *st = build_tables(s);
     if (*st == PB_OK) {
         plan_steps(s);
         *st = pb_sampler_factors_build(s, refs);
@@ -227,7 +246,7 @@ void pb_sampler_free(pb_sampler *s)
     free(s->factor);
     free(s->step_factor);
     free(s->corr_sigma);
-    for (int m = 0; m < 2 * PB_MAX_CORRELATIONS; m++) pb_qtable_free(&s->corr_q[m]);
+    for (int m = 0; m < s->n_tables; m++) pb_qtable_free(&s->tables[m]);
     free(s);
 }
 
@@ -243,9 +262,17 @@ static double replay_call(void *ctx, const pb_param *p, int t)
 
 double pb_copula_value(const pb_sampler *s, int i, double y)
 {
-    const pb_param *p = s->slots[s->corr_slot[i]].p;
-    return p->dist == PB_DIST_FIXED ? p->v[0] : pb_qtable_value(&s->corr_q[i], y);
+    const slot *sl = &s->slots[s->corr_slot[i]];
+    if (sl->q) return pb_qtable_value(sl->q, y);
+    return sl->p->dist == PB_DIST_FIXED ? sl->p->v[0] : pb_param_quantile_z(sl->p, y);
 }
+
+double pb_slot_sample(const pb_sampler *s, int k, gsl_rng *r)
+{
+    const slot *sl = &s->slots[k];
+    return sl->q ? pb_qtable_value(sl->q, gsl_ran_gaussian_ziggurat(r, 1.0)) : pb_param_sample(sl->p, r);
+}
+
 
 void pb_sampler_replay(const pb_sampler *s, const double *vals, pb_path_in *in)
 {
@@ -276,7 +303,7 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
         const uint32_t b[4] = {c0[i], c1[i], c2[i], c3[i]};
         pb_rng_start_at(r, seed, path, d->stream, d->year, b);
         switch (d->kind) {
-        case STEP_PARAM: vals[d->index] = pb_param_sample(s->slots[d->index].p, r); break;
+        case STEP_PARAM: vals[d->index] = pb_slot_sample(s, d->index, r); break;
         case STEP_COPULA: z[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0); break;
         case STEP_SHOCK: in->eps[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0); break;
         case STEP_REGIME: in->u_regime[d->index] = pb_uniform53(r); break;

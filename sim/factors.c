@@ -166,7 +166,7 @@ pb_status pb_draw_path_cond(const pb_sampler *s, uint64_t seed, uint64_t outer, 
         const bool rs = resample && f >= 0 && resample[f];
         pb_rng_start(r, rs ? seed2 : seed, rs ? inner : outer, d->stream, d->year);
         switch (d->kind) {
-        case STEP_PARAM: vals[d->index] = pb_param_sample(s->slots[d->index].p, r); break;
+        case STEP_PARAM: vals[d->index] = pb_slot_sample(s, d->index, r); break;
         case STEP_COPULA:
             /* Both draws of a member: the outer one conditions the others. */
             z_out[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0);

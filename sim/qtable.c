@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-static bool iterative(const pb_param *p)
+bool pb_qtable_wanted(const pb_param *p)
 {
     switch (p->dist) {
     case PB_DIST_PERT:
@@ -20,7 +20,7 @@ pb_status pb_qtable_init(pb_qtable *t, const pb_param *p)
     t->p = p;
     t->g = NULL;
     t->n = (int)(2 * PB_QTABLE_Y * PB_QTABLE_PER_UNIT);
-    if (!iterative(p)) return PB_OK;
+    if (!pb_qtable_wanted(p)) return PB_OK;
     if (!(t->g = malloc((size_t)(t->n + 3) * sizeof *t->g)))
         return pb_raise(PB_ENOMEM, NULL, "cannot allocate the quantile table of a correlated parameter");
     for (int j = 0; j < t->n + 3; j++) t->g[j] = pb_param_quantile_z(p, -PB_QTABLE_Y + (double)(j - 1) / PB_QTABLE_PER_UNIT);

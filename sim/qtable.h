@@ -26,6 +26,10 @@ typedef struct {
     int n;              /* intervals: 2 Y PB_QTABLE_PER_UNIT */
 } pb_qtable;
 
+/* Whether p's quantile is iterative (beta, PERT, gamma, truncated normal):
+ * the laws that get a table. */
+bool pb_qtable_wanted(const pb_param *p);
+
 /* Builds the table of p when its quantile is iterative (t->g = NULL
  * otherwise).  PB_ENOMEM (raised) when out of memory. */
 pb_status pb_qtable_init(pb_qtable *t, const pb_param *p);

@@ -23,6 +23,8 @@ typedef struct {
     int corr;       /* index in the correlated group, or -1 */
     int ref;        /* its entry in pb_scenario_params' list (while the sampler is built) */
     int factor;     /* its factor (model.md §10), or -1 when fixed */
+    const pb_qtable *q; /* its law's quantile table (one of the sampler's tables), or NULL:
+                         * a law whose quantile is closed-form */
 } slot;
 
 /* One draw of a path from the start of one stream.  The list of steps is
@@ -56,7 +58,8 @@ struct pb_sampler {
     int n_corr;                /* correlated per-path parameters */
     int corr_slot[2 * PB_MAX_CORRELATIONS];
     const double *L;           /* the scenario's Cholesky factor, lower, [n_corr * n_corr] */
-    pb_qtable corr_q[2 * PB_MAX_CORRELATIONS]; /* [n_corr]: each member's quantile at a normal score (tables owned) */
+    int n_tables;              /* distinct laws with an iterative quantile, */
+    pb_qtable tables[MAX_SLOTS]; /* ... each tabulated once (tables owned) */
     uint32_t shock_stream, regime_stream;
     bool draw_shocks;          /* false when the volatility is fixed at 0 */
     int n_steps;               /* the draws of a path, one stream each: */
@@ -75,5 +78,9 @@ void pb_sampler_replay(const pb_sampler *s, const double *vals, pb_path_in *in);
 /* Correlated member i's value at the normal score y (its law's quantile
  * at Phi(y), model.md §2; qtable.h). */
 double pb_copula_value(const pb_sampler *s, int i, double y);
+
+/* A draw of slot k's law from r: through its quantile table at a
+ * ziggurat normal where it has one, else pb_param_sample. */
+double pb_slot_sample(const pb_sampler *s, int k, gsl_rng *r);
 
 #endif

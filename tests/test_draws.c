@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
 
 #include "payback/draws.h"
 #include "payback/param.h"
@@ -137,16 +138,24 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+/* Whether draws() samples as a path does for a law with a quantile table
+ * (sim/qtable.h: the table at a ziggurat normal, draws.c's pb_slot_sample)
+ * rather than with pb_param_sample. */
+static bool tabled;
+
 /* n draws of p, draw i from stream (seed 2025, path i, stream of `name`). */
 static double *draws(const pb_param *p, const char *name, int n)
 {
     gsl_rng *r = pb_rng_alloc();
     double *x = malloc((size_t)n * sizeof *x);
     uint32_t stream = pb_stream_id(name);
+    pb_qtable t;
+    assert_int_equal(pb_qtable_init(&t, p), PB_OK);
     for (int i = 0; i < n; i++) {
         pb_rng_start(r, 2025, (uint64_t)i, stream, 0);
-        x[i] = pb_param_sample(p, r);
+        x[i] = tabled ? pb_qtable_value(&t, gsl_ran_gaussian_ziggurat(r, 1.0)) : pb_param_sample(p, r);
     }
+    pb_qtable_free(&t);
     pb_rng_free(r);
     return x;
 }
@@ -220,9 +229,15 @@ static void test_distributions(void **state)
         char msg[200];
         assert_true(pb_param_check(&p, msg, sizeof msg));
         pb_param_prepare(&p);
-        check_moments(&p, laws[i].name);
-        if (laws[i].continuous) check_ks(&p, laws[i].name);
+        /* Both samplers: GSL's, and the table a path draws with. */
+        for (int way = 0; way < 1 + pb_qtable_wanted(&p); way++) {
+            tabled = way == 1;
+            snprintf(msg, sizeof msg, "%s%s", laws[i].name, tabled ? " (table)" : "");
+            check_moments(&p, msg);
+            if (laws[i].continuous) check_ks(&p, msg);
+        }
     }
+    tabled = false;
 }
 
 /* Average ranks (ties share the mean rank). */

@@ -156,7 +156,10 @@ double pb_uniform53(gsl_rng *r);
 /* One draw from the law, with GSL's samplers on r (Gaussian ziggurat for
  * normal and lognormal, gsl_ran_beta for PERT and beta, gsl_ran_gamma),
  * and in closed form by the inverse CDF where GSL has no sampler
- * (triangular, truncated normal, discrete).  Not year-rounded. */
+ * (triangular, truncated normal, discrete).  Not year-rounded.  A path's
+ * draws of beta, PERT, gamma and truncated-normal laws come from a
+ * quantile table instead (sim/qtable.h); this is the reference they are
+ * tested against. */
 double pb_param_sample(const pb_param *p, gsl_rng *r);
 
 /* The inverse CDF of the law at u in (0, 1): used for correlated draws
