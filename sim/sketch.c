@@ -82,17 +82,55 @@ bool sketch_store_alloc(store *st, int32_t n)
     return !n || (st->h && st->c);
 }
 
-/* Fixes a store to the plan's octaves, widened by `below` octaves toward
- * zero and 2 away from it (none if the pilot saw no value of this sign),
- * with coarse counts for the rest. */
-static bool store_plan(store *st, int32_t lo, int32_t hi, int32_t below)
+/* The window of one sign: the plan's octaves lo .. hi, widened by `below`
+ * octaves toward zero and 2 away from it (none if the pilot saw no value
+ * of this sign, hi < 0). */
+static void plan_window(int32_t lo, int32_t hi, int32_t below, store *st)
 {
-    if (!(st->coarse = calloc(SKETCH_OCTAVES, sizeof *st->coarse))) return false;
-    if (hi < 0) return true;
+    st->lo = st->n = 0;
+    if (hi < 0) return;
     lo = lo > below ? lo - below : 0;
     hi = hi + 2 < SKETCH_OCTAVES ? hi + 2 : SKETCH_OCTAVES - 1;
     st->lo = lo * SKETCH_SUB;
-    return sketch_store_alloc(st, (hi - lo + 1) * SKETCH_SUB);
+    st->n = (hi - lo + 1) * SKETCH_SUB;
+}
+
+/* The arrays of a plan's layout (sketch.h) for the windows already in
+ * sk->neg and sk->pos, and the coarse counts. */
+static bool plan_layout(sketch *sk)
+{
+    const size_t nf = (size_t)sk->neg.n + (size_t)sk->pos.n;
+    sk->hot = calloc(nf + SKETCH_HOT_EXTRA, sizeof *sk->hot);
+    sk->carry = calloc(nf ? nf : 1, sizeof *sk->carry);
+    sk->neg.coarse = calloc(SKETCH_OCTAVES, sizeof *sk->neg.coarse);
+    sk->pos.coarse = calloc(SKETCH_OCTAVES, sizeof *sk->pos.coarse);
+    if (!sk->hot || !sk->carry) { /* sketch_free frees the arrays of a layout only with both */
+        free(sk->hot);
+        free(sk->carry);
+        sk->hot = NULL;
+        sk->carry = NULL;
+        return false;
+    }
+    if (!sk->neg.coarse || !sk->pos.coarse) return false;
+    sk->neg.h = sk->hot;
+    sk->pos.h = sk->hot + sk->neg.n;
+    sk->neg.c = sk->carry;
+    sk->pos.c = sk->carry + sk->neg.n;
+    return true;
+}
+
+void sketch_fold(sketch *sk)
+{
+    if (!sk->hot) return;
+    uint16_t *x = sk->hot + sk->neg.n + sk->pos.n;
+    sk->zero += x[0];
+    x[0] = 0;
+    for (int s = 0; s < 2; s++) {
+        uint16_t *o = x + 1 + s * SKETCH_OCTAVES;
+        uint64_t *coarse = s ? sk->pos.coarse : sk->neg.coarse;
+        for (int i = 0; i < SKETCH_OCTAVES; i++)
+            if (o[i]) { coarse[i] += o[i]; o[i] = 0; }
+    }
 }
 
 /* How far a window reaches toward zero: a cell whose pilot values take both
@@ -105,8 +143,9 @@ static int32_t plan_below(const pb_sketch_plan *p, int k)
 
 bool sketch_apply_plan(sketch *sk, const pb_sketch_plan *p, int k)
 {
-    return store_plan(&sk->neg, p->lo[2 * k], p->hi[2 * k], plan_below(p, k)) &&
-           store_plan(&sk->pos, p->lo[2 * k + 1], p->hi[2 * k + 1], plan_below(p, k));
+    plan_window(p->lo[2 * k], p->hi[2 * k], plan_below(p, k), &sk->neg);
+    plan_window(p->lo[2 * k + 1], p->hi[2 * k + 1], plan_below(p, k), &sk->pos);
+    return plan_layout(sk);
 }
 
 bool sketch_store_cover(store *st, int32_t lo, int32_t hi)
@@ -135,6 +174,13 @@ bool sketch_store_cover(store *st, int32_t lo, int32_t hi)
 
 bool sketch_alloc_like(sketch *sk, const sketch *model)
 {
+    if (model->hot) {
+        sk->neg.lo = model->neg.lo;
+        sk->neg.n = model->neg.n;
+        sk->pos.lo = model->pos.lo;
+        sk->pos.n = model->pos.n;
+        return plan_layout(sk);
+    }
     const store *ms[2] = {&model->neg, &model->pos};
     store *cs[2] = {&sk->neg, &sk->pos};
     for (int s = 0; s < 2; s++) {
@@ -176,10 +222,15 @@ bool sketch_merge(sketch *into, const sketch *from)
 
 void sketch_free(sketch *sk)
 {
-    free(sk->neg.c);
-    free(sk->pos.c);
-    free(sk->neg.h);
-    free(sk->pos.h);
+    if (sk->hot) {
+        free(sk->hot);
+        free(sk->carry);
+    } else {
+        free(sk->neg.c);
+        free(sk->pos.c);
+        free(sk->neg.h);
+        free(sk->pos.h);
+    }
     free(sk->neg.coarse);
     free(sk->pos.coarse);
 }

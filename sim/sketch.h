@@ -38,11 +38,26 @@ typedef struct {
     uint64_t *coarse;   /* [SKETCH_OCTAVES] with a plan, else NULL */
 } store;
 
-/* A cell's sketch: values by sign, and those too small to bucket. */
+/* A cell's sketch: values by sign, and those too small to bucket.
+ *
+ * Made from a plan (sketch_apply_plan, sketch_alloc_like), a sketch keeps
+ * all its hot counters in one array, so that the counting loop of acc.c
+ * needs one index a value and no branch: `hot` holds the low 16 bits of
+ * the negative window's fine buckets (neg.h points at hot[0]), then the
+ * positive window's (pos.h), then this block's count of zeros, of
+ * negative values by octave outside the window, and of positive ones
+ * (SKETCH_HOT_EXTRA slots).  Those last ones are added to zero and coarse
+ * at the end of every block (sketch_fold): a block has at most 16,384
+ * values, so they never wrap.  `carry` holds the fine buckets' upper bits
+ * (neg.c, pos.c point into it). */
 typedef struct {
     store neg, pos;     /* by |x|, for negative and positive values */
     int64_t zero;       /* |x| < 2^-30 */
+    uint16_t *hot;      /* [neg.n + pos.n + SKETCH_HOT_EXTRA] with a plan's layout, else NULL (owned) */
+    uint64_t *carry;    /* [neg.n + pos.n] (at least 1) with a plan's layout, else NULL (owned) */
 } sketch;
+
+#define SKETCH_HOT_EXTRA (1 + 2 * SKETCH_OCTAVES) /* zeros, negative and positive octaves */
 
 /* A fine bucket's count, and adding to it.  Two arrays so that the hot
  * increments touch 2 bytes a bucket, not 8: a quarter of the cache lines.
@@ -87,6 +102,10 @@ bool sketch_alloc_like(sketch *sk, const sketch *model);
 /* into += from, exactly.  False if one is planned and the other is not, if
  * their plans differ, or when out of memory. */
 bool sketch_merge(sketch *into, const sketch *from);
+
+/* Adds the block's zero and out-of-window counts of a sketch with a
+ * plan's layout to zero and coarse, and clears them (nothing otherwise). */
+void sketch_fold(sketch *sk);
 
 /* Frees a sketch's arrays (the struct itself belongs to the caller). */
 void sketch_free(sketch *sk);
