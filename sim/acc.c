@@ -243,9 +243,7 @@ static void count_planned(sketch *sk, const int32_t *slot, int n)
         if (t >> 16) carry[slot[0]] += t >> 16; /* a fine bucket's wrap (the others never wrap in a block) */
         return;
     }
-    enum { AHEAD = 16 };
     for (int i = 0; i < n; i++) {
-        if (i + AHEAD < n) __builtin_prefetch(&hot[slot[i + AHEAD]], 1, 3);
         if (!++hot[slot[i]]) carry[slot[i]]++;
     }
 }
