@@ -35,25 +35,22 @@ echo "compiler: $(cc --version | head -1); payback built with: $(./payback --ver
 echo "numpy: $($PY -c 'import numpy; print(numpy.__version__)') (Debian python3-numpy), one process"
 echo
 if [ "$QUICK" = 1 ]; then SIZES="100000"; else SIZES="100000 1000000"; fi
-echo "| paths | payback (2 threads) paths/s | peak MB | NumPy paths/s | peak MB | ratio |"
-echo "|---:|---:|---:|---:|---:|---:|"
+echo "| paths | payback 1 thread paths/s | peak MB | payback 2 threads paths/s | peak MB | NumPy paths/s | peak MB | ratio (2 threads) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in $SIZES; do
+    read -r p1 m1 <<<"$(run_timed "$T" ./payback run $SC -n $n -t 1 --quiet -o "$OUT/p.h5")"
     read -r ps pm <<<"$(run_timed "$T" ./payback run $SC -n $n -t 2 --quiet -o "$OUT/p.h5")"
-    # NumPy at 10^6 takes over a minute a run: the best of 2.
+    # NumPy at 10^6 takes about a minute a run: the best of 2.
     read -r ns nmem <<<"$(REPS=$([ $n -ge 1000000 ] && echo 2 || echo 3) run_timed "$T" $PY bench/numpy_model.py $SC -n $n -s 1)"
-    printf '| %s | %s | %s | %s | %s | %.1fx |\n' "$n" "$(rate $n $ps)" "$pm" "$(rate $n $ns)" "$nmem" "$(echo "$ns / $ps" | bc -l)"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %.1fx |\n' "$n" "$(rate $n $p1)" "$m1" "$(rate $n $ps)" "$pm" \
+        "$(rate $n $ns)" "$nmem" "$(echo "$ns / $ps" | bc -l)"
     LAST_RATIO=$(echo "$ns / $ps" | bc -l | xargs printf '%.1f')
     LAST_N=$n
+    if [ $n -ge 1000000 ]; then SPEEDUP=$(echo "$p1 / $ps" | bc -l | xargs printf '%.2f'); fi
 done
 if [ "$QUICK" != 1 ]; then
     echo
-    echo "| payback, 10^6 paths | wall s | paths/s |"
-    echo "|---|---:|---:|"
-    for t in 1 2; do
-        read -r s m <<<"$(run_timed "$T" ./payback run $SC -n 1000000 -t $t --quiet -o "$OUT/p.h5")"
-        printf '| %s thread(s) | %s | %s |\n' "$t" "$s" "$(rate 1000000 $s)"
-    done
-    echo
+    echo "payback 1 -> 2 threads at 10^6 paths: ${SPEEDUP}x"
     echo
     # A cluster job's size: 10^8 paths on 2 threads, statistics and file (about 4 minutes).
     read -r s m <<<"$(REPS=1 run_timed "$T" ./payback run $SC -n 100000000 -t 2 --quiet -o "$OUT/p.h5")"
@@ -63,6 +60,12 @@ if [ "$QUICK" != 1 ]; then
     echo
     for t in 1 2; do echo "    $(build/floor $SC 1000000 $t)"; done
     echo
+    if command -v perf >/dev/null; then
+        echo "one thread's profile (bench/profile.sh: perf record, 300,000 paths):"
+        echo
+        bench/profile.sh | sed 's/^/    /'
+        echo
+    fi
     echo "| horizon (years) | generations | us a path (2 threads) |"
     echo "|---:|---:|---:|"
     : >"$OUT/fit"
