@@ -376,9 +376,9 @@ def _purchase_plan(p):
     u = psi * gcost + gopex
     cols = np.arange(P)
     # Frontier: the available generation with the lowest u, else the earliest
-    # (ties: first listed, which argmin gives).
-    um = np.where(gyear <= years[:, :, None], u, np.inf)     # (H, G, P)
-    f = np.where(np.isfinite(um).any(axis=1), np.argmin(um, axis=1), np.argmin(gyear, axis=0))
+    # (ties: the first listed, as argmin).
+    f, u_f = _lowest(u, gyear <= years[:, :, None])
+    f = np.where(np.isfinite(u_f), f, np.argmin(gyear, axis=0))
     u_f = u[f, cols]
     # A ramp year: f is the frontier for the first time and released this
     # year with a share < 1; the rest buys the best older generation that
@@ -388,13 +388,26 @@ def _purchase_plan(p):
     for t in range(H):
         first[t] = ~was_front[f[t], cols]
         was_front[f[t], cols] = True
-    um2 = np.where((gyear < years[:, :, None]) & (gopex <= u_f[:, None, :]), u, np.inf)
-    f2 = np.argmin(um2, axis=1)
+    f2, u_f2 = _lowest(u, (gyear < years[:, :, None]) & (gopex <= u_f[:, None, :]))
     sf = p.gramp.T[f, cols]
-    has2 = first & (gyear[f, cols] == years) & (sf < 1) & np.isfinite(um2).any(axis=1)
+    has2 = first & (gyear[f, cols] == years) & (sf < 1) & np.isfinite(u_f2)
     return {"psi": psi, "u_f": u_f, "cost_f": gcost[f, cols], "opex_f": gopex[f, cols],
             "cost_f2": gcost[f2, cols], "opex_f2": gopex[f2, cols], "has2": has2,
             "s": np.where(has2, sf, 1.0)}
+
+
+def _lowest(u, ok):
+    """Per year and path, the generation g with ok[:, g] of lowest u[g] (the
+    first listed on ties; 0 when none) and that u (+inf when none): u (G, P),
+    ok (H, G, P).  A loop over generations on (H, P) arrays."""
+    best = np.where(ok[:, 0], u[0], np.inf)
+    g_best = np.zeros(best.shape, np.intp)
+    for g in range(1, u.shape[0]):
+        ug = np.where(ok[:, g], u[g], np.inf)
+        lower = ug < best
+        g_best[lower] = g
+        best = np.where(lower, ug, best)
+    return g_best, best
 
 
 def _revenue(p):
@@ -684,15 +697,18 @@ def _irr_rows(N):
     is the scan's: sign changes of NPV between consecutive scan rates.  When
     the flows change sign at most once, Descartes' rule of signs allows at
     most one root for rho > -1, so the scan's two ends give the same count
-    (model.md §7, §12): only the other paths are scanned at every rate."""
+    (model.md §7, §12), and a binary search over the scan's rates finds the
+    interval the scan would: only the other paths are scanned at every rate."""
     P = N.shape[1]
     kind = np.ones(P, np.int64)
-    lo, hi = np.full(P, SCAN[0]), np.full(P, SCAN[-1])
-    simple = _sign_changes(N) <= 1
-    f0 = _horner(N, np.full(P, 1 / (1 + SCAN[0])))
-    f1 = _horner(N, np.full(P, 1 / (1 + SCAN[-1])))
-    kind[simple & (np.sign(f0) * np.sign(f1) < 0)] = 0
-    hard = np.flatnonzero(~simple)
+    lo, hi = np.empty(P), np.empty(P)
+    simple = np.flatnonzero(_sign_changes(N) <= 1)
+    s0 = np.sign(_horner(N[:, simple], np.full(simple.size, 1 / (1 + SCAN[0]))))
+    s1 = np.sign(_horner(N[:, simple], np.full(simple.size, 1 / (1 + SCAN[-1]))))
+    one = s0 * s1 < 0
+    kind[simple[one]] = 0
+    lo[simple[one]], hi[simple[one]] = _scan_bracket(N[:, simple[one]], s0[one])
+    hard = np.setdiff1d(np.arange(P), simple, assume_unique=True)
     if hard.size:
         s = np.sign(_horner(N[:, hard], (1 / (1 + SCAN))[:, None]))   # (rates, paths)
         change = s[1:] * s[:-1] < 0
@@ -707,20 +723,33 @@ def _irr_rows(N):
     return out, kind
 
 
+def _scan_bracket(N, s0):
+    """The consecutive scan rates between which NPV changes sign, for paths
+    whose NPV changes sign once on the scan (s0: its sign at the first
+    rate): a binary search over the scan, 8 evaluations instead of 141."""
+    i, j = np.zeros(s0.size, np.intp), np.full(s0.size, SCAN.size - 1)
+    while (j - i > 1).any():
+        mid = (i + j) // 2
+        same = np.sign(_horner(N, 1 / (1 + SCAN[mid]))) == s0
+        wide = j - i > 1
+        i = np.where(same & wide, mid, i)
+        j = np.where(~same & wide, mid, j)
+    return SCAN[i], SCAN[j]
+
+
 def _root(N, lo, hi, tol=1e-13):
     """The root in [lo, hi] (a sign change of NPV) of every column of N:
     Newton's method on rho, kept inside a shrinking bracket (a step that
     would leave it bisects instead), until |drho| < tol; converged paths
-    leave the working set."""
+    leave the working set.  Typically 4-7 steps from a scan interval."""
     N = np.ascontiguousarray(N)
     flo = _horner(N, 1 / (1 + lo))
     neg, pos = np.where(flo < 0, lo, hi), np.where(flo < 0, hi, lo)   # f(neg) < 0 < f(pos)
-    a, b = np.minimum(lo, hi), np.maximum(lo, hi)
-    x = np.where((a < 0.1) & (0.1 < b), 0.1, 0.5 * (a + b))   # 0.1: a typical rate
+    x = 0.5 * (lo + hi)
     out = np.empty(lo.size)
     todo = np.arange(lo.size)
     for _ in range(200):
-        v = 1 / (1 + x)
+        v = 1 / (1 + x)  # x stays inside (lo, hi), so > -1
         f, dp = N[-1].copy(), np.zeros(x.size)
         for k in range(N.shape[0] - 2, -1, -1):
             dp = dp * v + f
@@ -730,14 +759,13 @@ def _root(N, lo, hi, tol=1e-13):
         pos = np.where(f < 0, pos, x)
         step = f / df
         new = x - step
-        a, b = np.minimum(neg, pos), np.maximum(neg, pos)
-        bad = ~((new > a) & (new < b))          # outside the bracket, or NaN
-        new = np.where(bad, 0.5 * (neg + pos), new)
-        done = np.abs(new - x) < tol
-        if bad.any():
-            done &= ~bad | (b - a < tol)
-        exact = f == 0
-        new[exact], done[exact] = x[exact], True
+        lo, hi = np.minimum(neg, pos), np.maximum(neg, pos)
+        # Converged: a Newton step below the tolerance (f == 0 gives 0).
+        done = np.abs(step) < tol
+        # A step that would leave the bracket (or a NaN step) bisects instead.
+        bad = ~done & ~((new > lo) & (new < hi))
+        new = np.where(bad, 0.5 * (lo + hi), new)
+        done |= bad & (hi - lo < tol)
         out[todo[done]] = new[done]
         keep = ~done
         if not keep.any():
