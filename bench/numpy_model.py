@@ -19,6 +19,7 @@ prints the means (and standard errors) of the series at the target years and
 of the metrics, as JSON.
 """
 import argparse
+import functools
 import json
 import math
 import sys
@@ -371,42 +372,44 @@ def _purchase_plan(p):
     path's state, so they are found for all years at once: (H, P) arrays."""
     H, P = p.H, p.P
     years = (p.start + np.arange(H))[:, None]                 # (H, 1)
-    gyear, gcost, gopex = p.gyear.T, p.gcost.T, p.gopex.T     # (G, P)
+    gyear, gcost, gopex = (np.ascontiguousarray(a.T) for a in (p.gyear, p.gcost, p.gopex))  # (G, P)
     psi = p.r + 1.0 / p.L_p
     u = psi * gcost + gopex
     cols = np.arange(P)
     # Frontier: the available generation with the lowest u, else the earliest
     # (ties: the first listed, as argmin).
-    f, u_f = _lowest(u, gyear <= years[:, :, None])
+    f, u_f = _lowest(u, lambda g: gyear[g] <= years)
     f = np.where(np.isfinite(u_f), f, np.argmin(gyear, axis=0))
-    u_f = u[f, cols]
+    at_f = f * P + cols        # flat indices of (f, path) in a (G, P) array
+    u_f = u.take(at_f)
     # A ramp year: f is the frontier for the first time and released this
     # year with a share < 1; the rest buys the best older generation that
     # passes the retirement test (opex <= u_f).
     first = np.empty((H, P), bool)
-    was_front = np.zeros(gyear.shape, bool)
+    was_front = np.zeros(gyear.size, bool)
     for t in range(H):
-        first[t] = ~was_front[f[t], cols]
-        was_front[f[t], cols] = True
-    f2, u_f2 = _lowest(u, (gyear < years[:, :, None]) & (gopex <= u_f[:, None, :]))
-    sf = p.gramp.T[f, cols]
-    has2 = first & (gyear[f, cols] == years) & (sf < 1) & np.isfinite(u_f2)
-    return {"psi": psi, "u_f": u_f, "cost_f": gcost[f, cols], "opex_f": gopex[f, cols],
-            "cost_f2": gcost[f2, cols], "opex_f2": gopex[f2, cols], "has2": has2,
+        first[t] = ~was_front.take(at_f[t])
+        was_front[at_f[t]] = True
+    f2, u_f2 = _lowest(u, lambda g: (gyear[g] < years) & (gopex[g] <= u_f))
+    at_f2 = f2 * P + cols
+    sf = np.ascontiguousarray(p.gramp.T).take(at_f)
+    has2 = first & (gyear.take(at_f) == years) & (sf < 1) & np.isfinite(u_f2)
+    return {"psi": psi, "u_f": u_f, "cost_f": gcost.take(at_f), "opex_f": gopex.take(at_f),
+            "cost_f2": gcost.take(at_f2), "opex_f2": gopex.take(at_f2), "has2": has2,
             "s": np.where(has2, sf, 1.0)}
 
 
 def _lowest(u, ok):
-    """Per year and path, the generation g with ok[:, g] of lowest u[g] (the
+    """Per year and path, the generation g with ok(g) of lowest u[g] (the
     first listed on ties; 0 when none) and that u (+inf when none): u (G, P),
-    ok (H, G, P).  A loop over generations on (H, P) arrays."""
-    best = np.where(ok[:, 0], u[0], np.inf)
+    ok(g) an (H, P) mask.  A loop over generations on (H, P) arrays."""
+    best = np.where(ok(0), u[0], np.inf)
     g_best = np.zeros(best.shape, np.intp)
     for g in range(1, u.shape[0]):
-        ug = np.where(ok[:, g], u[g], np.inf)
+        ug = np.where(ok(g), u[g], np.inf)
         lower = ug < best
-        g_best[lower] = g
-        best = np.where(lower, ug, best)
+        np.copyto(g_best, g, where=lower)
+        np.copyto(best, ug, where=lower)
     return g_best, best
 
 
@@ -454,18 +457,21 @@ class _Fleet:
     """The vintages of model.md §4 on P paths.  A vintage has two parts (its
     generation f and, in a ramp year, the older f'), stored as (vintage,
     part, path) arrays of shape (H, 2, P): the vintages bought so far are
-    the contiguous rows [:t+1], reduced over axis 0 in the order v = 0, 1,
-    ... (part f, then part f').  A part that is retired, or was never
-    bought, has Q = B = 0, so sums over all parts need no mask.
-    Facilities are per vintage, (H, P)."""
+    the rows [:t+1], reduced over (vintage, part) in the order v = 0, 1, ...
+    (part f, then part f'), as the year loop of model.md §4 sums.  A part
+    that is retired, or was never bought, has Q = B = 0, so sums over parts
+    need no mask; until the first ramp year of any path only parts f are
+    visited.  Facilities are per vintage, (H, P)."""
 
-    def __init__(self, p, psi):
+    def __init__(self, p, plan):
         H, P = p.H, p.P
         self.Q, self.opex, self.B = np.zeros((H, 2, P)), np.zeros((H, 2, P)), np.zeros((H, 2, P))
         self.dA, self.tol = np.zeros((H, 2, P)), np.zeros((H, 2, P))
         self.alive = np.zeros((H, 2, P), bool)
         self.F, self.dF, self.tolF = np.zeros((H, P)), np.zeros((H, P)), np.zeros((H, P))
-        self.L_p, self.psi = p.L_p, psi
+        self.L_p, self.L_a, self.L_f, self.psi = p.L_p, p.L_a, p.L_f, plan["psi"]
+        # Parts in use in year t: 2 from the first ramp year of any path on.
+        self.parts = np.where(np.logical_or.accumulate(plan["has2"].any(axis=1)), 2, 1)
         # Depreciation of year t: facility and parts interleaved per vintage
         # (vintage v: facility, part f, part f'), the order of the sum.
         self.dep = np.zeros((H, 3, P))
@@ -474,7 +480,6 @@ class _Fleet:
         ages = np.arange(H + 1)[:, None]
         self.wear = 1 - ages / p.L_p
         self.old = ages >= p.L_p
-        self.L_a, self.L_f = p.L_a, p.L_f
 
     def buy(self, t, Cc1, Cc2, Cf, plan):
         """Vintage t: part f with Cc1, part f' (ramp years) with Cc2, facilities Cf."""
@@ -492,40 +497,41 @@ class _Fleet:
         """Year t of every vintage bought so far: capacity, opex (upkeep +
         the parts'), depreciation before write-offs, write-offs, book and
         economic value, the cu retired at the end of the year."""
-        n = t + 1
-        Q, ox, B, alive = self.Q[:n], self.opex[:n], self.B[:n], self.alive[:n]
-        K = Q.reshape(2 * n, -1).sum(axis=0)
-        self.opx[0] = upkeep
-        np.multiply(Q.reshape(2 * n, -1), ox.reshape(2 * n, -1), out=self.opx[1:2 * n + 1])
-        O = self.opx[:2 * n + 1].sum(axis=0)
+        n, k, both = t + 1, self.parts[t], (0, 1)
+        Q, ox, B, alive = self.Q[:n, :k], self.opex[:n, :k], self.B[:n, :k], self.alive[:n, :k]
+        K = Q.sum(axis=both)
+        opx = self.opx[:1 + k * n]
+        opx[0] = upkeep
+        np.multiply(Q, ox, out=opx[1:].reshape(n, k, -1))
+        O = opx.sum(axis=0)
         # Straight line; the last step takes the residue (model.md §12).
-        F, dep = self.F[:n], self.dep[:n]
+        F, dF, dep = self.F[:n], self.dF[:n], self.dep[:n, :1 + k]
         Df, Da_v = dep[:, 0], dep[:, 1:]
-        np.subtract(F, self.dF[:n], out=Df)
+        np.subtract(F, dF, out=Df)
         last = Df < self.tolF[:n]
-        np.copyto(Df, self.dF[:n])
+        np.copyto(Df, dF)
         np.copyto(Df, F, where=last)
         F -= Df
-        np.subtract(B, self.dA[:n], out=Da_v)
-        last = Da_v < self.tol[:n]
-        np.copyto(Da_v, self.dA[:n])
+        np.subtract(B, self.dA[:n, :k], out=Da_v)
+        last = Da_v < self.tol[:n, :k]
+        np.copyto(Da_v, self.dA[:n, :k])
         np.copyto(Da_v, B, where=last)
         B -= Da_v
-        Da = dep.reshape(3 * n, -1).sum(axis=0)
+        Da = dep.sum(axis=both)
         # Retirement at the end of the year: age >= L_p, or opex above u_f.
         age = slice(n, 0, -1)  # the ages t - v + 1 of vintages v = 0 ... t
         ret = (ox > u_f) | self.old[age][:, None, :]
         ret &= alive
-        W = np.where(ret, B, 0.0).reshape(2 * n, -1).sum(axis=0)
-        q_ret = np.where(ret, Q, 0.0).reshape(2 * n, -1).sum(axis=0)
+        W = np.where(ret, B, 0.0).sum(axis=both)
+        q_ret = np.where(ret, Q, 0.0).sum(axis=both)
         np.copyto(B, 0.0, where=ret)
         np.copyto(Q, 0.0, where=ret)
         alive ^= ret
         Ft = F.sum(axis=0)
-        Bt = B.reshape(2 * n, -1).sum(axis=0) + Ft
+        Bt = B.sum(axis=both) + Ft
         repl = cost_f - (ox - opex_f) / self.psi
         val = Q * self.wear[age][:, None, :] * repl
-        V = np.where(repl > 0, val, 0.0).reshape(2 * n, -1).sum(axis=0) + Ft
+        V = np.where(repl > 0, val, 0.0).sum(axis=both) + Ft
         return K, O, Da + W, W, V, Bt, Ft, q_ret
 
 
@@ -553,7 +559,7 @@ def _run(p, S):
     R = _revenue(p)
     Ro = (1 - p.chi.T) * R
     X = p.X.T
-    fleet = _Fleet(p, plan["psi"])
+    fleet = _Fleet(p, plan)
     base_prev, q_ret_prev, Rfc_prev = np.zeros(P), np.zeros(P), np.zeros(P)
     V_prev, B_prev, F_prev, I = np.zeros(P), np.zeros(P), np.zeros(P), np.zeros(P)
     cum, min_cum, npv, disc = np.zeros(P), np.full(P, np.inf), np.zeros(P), np.ones(P)
@@ -681,60 +687,43 @@ def _horner(N, v):
     return acc
 
 
-def _sign_changes(N):
-    """Sign changes of the flows N (T, P) along the years, zeros skipped."""
-    last = np.sign(N[0])
-    n = np.zeros(N.shape[1], np.int64)
-    for k in range(1, N.shape[0]):
-        s = np.sign(N[k])
-        n += s * last < 0
-        last = np.where(s != 0, s, last)
-    return n
+@functools.lru_cache(maxsize=None)
+def _scan_powers(T):
+    """(1+rho_k)^-tau for the scan's rates rho_k and tau = 0 ... T-1: NPV at
+    every scan rate is this matrix times the flows."""
+    return (1 / (1 + SCAN))[:, None] ** np.arange(T)
+
+
+def _scan(N):
+    """NPV of flows N (T, P) at every scan rate, (rates, P), as one matrix
+    product.  Its signs are those Horner's rule gives (old numpy_model.py,
+    payback): where a value is within 1e-12 of the size of its terms, a
+    rounding error could flip it, and that path is evaluated by Horner."""
+    W = _scan_powers(N.shape[0])
+    F = W @ N
+    size = W.sum(axis=1)[:, None] * np.abs(N).max(axis=0)   # >= sum |terms|
+    unsure = np.flatnonzero((~(np.abs(F) > 1e-12 * size)).any(axis=0))   # NaN too
+    if unsure.size:
+        F[:, unsure] = _horner(N[:, unsure], (1 / (1 + SCAN))[:, None])
+    return F
 
 
 def _irr_rows(N):
-    """The IRR of flows N (T, P), paths along the last axis.  The root count
-    is the scan's: sign changes of NPV between consecutive scan rates.  When
-    the flows change sign at most once, Descartes' rule of signs allows at
-    most one root for rho > -1, so the scan's two ends give the same count
-    (model.md §7, §12), and a binary search over the scan's rates finds the
-    interval the scan would: only the other paths are scanned at every rate."""
+    """The IRR of flows N (T, P), paths along the last axis: the scan of
+    model.md §7 (a root where NPV changes sign between consecutive scan
+    rates; several changes are "multiple"), then Newton in the scan interval
+    of the one change."""
     P = N.shape[1]
-    kind = np.ones(P, np.int64)
-    lo, hi = np.empty(P), np.empty(P)
-    simple = np.flatnonzero(_sign_changes(N) <= 1)
-    s0 = np.sign(_horner(N[:, simple], np.full(simple.size, 1 / (1 + SCAN[0]))))
-    s1 = np.sign(_horner(N[:, simple], np.full(simple.size, 1 / (1 + SCAN[-1]))))
-    one = s0 * s1 < 0
-    kind[simple[one]] = 0
-    lo[simple[one]], hi[simple[one]] = _scan_bracket(N[:, simple[one]], s0[one])
-    hard = np.setdiff1d(np.arange(P), simple, assume_unique=True)
-    if hard.size:
-        s = np.sign(_horner(N[:, hard], (1 / (1 + SCAN))[:, None]))   # (rates, paths)
-        change = s[1:] * s[:-1] < 0
-        n_change = change.sum(axis=0)
-        kind[hard] = np.where(n_change == 1, 0, np.where(n_change == 0, 1, 2))
-        j = np.argmax(change, axis=0)
-        lo[hard], hi[hard] = SCAN[j], SCAN[j + 1]
+    s = np.sign(_scan(N))
+    change = s[1:] * s[:-1] < 0
+    n_change = change.sum(axis=0)
+    kind = np.where(n_change == 1, 0, np.where(n_change == 0, 1, 2))
     out = np.full(P, np.nan)
     one = np.flatnonzero(kind == 0)
     if one.size:
-        out[one] = _root(N[:, one], lo[one], hi[one])
+        j = np.argmax(change[:, one], axis=0)
+        out[one] = _root(N[:, one], SCAN[j], SCAN[j + 1])
     return out, kind
-
-
-def _scan_bracket(N, s0):
-    """The consecutive scan rates between which NPV changes sign, for paths
-    whose NPV changes sign once on the scan (s0: its sign at the first
-    rate): a binary search over the scan, 8 evaluations instead of 141."""
-    i, j = np.zeros(s0.size, np.intp), np.full(s0.size, SCAN.size - 1)
-    while (j - i > 1).any():
-        mid = (i + j) // 2
-        same = np.sign(_horner(N, 1 / (1 + SCAN[mid]))) == s0
-        wide = j - i > 1
-        i = np.where(same & wide, mid, i)
-        j = np.where(~same & wide, mid, j)
-    return SCAN[i], SCAN[j]
 
 
 def _root(N, lo, hi, tol=1e-13):
@@ -811,9 +800,8 @@ def _simulate_all(sc, n, seed, chunk):
         for c0 in range(0, batch.P, chunk):
             c1 = min(c0 + chunk, batch.P)
             a, b = b0 + c0, b0 + c1
-            S = np.empty((len(SERIES), H, c1 - c0))
+            S = vals[:, :, a:b]
             M = _run(batch.sliced(c0, c1), S)
-            vals[:, :, a:b] = S
             for i, k in enumerate(METRICS):
                 mets[i, a:b] = M[k]
             kinds[a:b] = M["irr_kind"]
@@ -864,12 +852,16 @@ def _series_stats(vals, levels):
     along the last axis; vals is partitioned in place) and P(gap <= 0)."""
     H, m = vals.shape[1], vals.shape[2]
     X = vals.reshape(-1, m)
-    mean_ = X.mean(axis=1)
-    sd = np.empty(X.shape[0])
-    for g in range(0, X.shape[0], 16):  # groups of rows: bounded temporaries
-        sd[g:g + 16] = X[g:g + 16].std(axis=1, ddof=1)
     closed = {meth: (vals[SERIES_INDEX["gap_" + meth]] <= 0).mean(axis=1) for meth in METHODS}
-    q = np.array([_quantiles(row, levels) for row in X])  # after the sums: it reorders
+    mean_, sd, q = np.empty(X.shape[0]), np.empty(X.shape[0]), np.empty((X.shape[0], len(levels)))
+    dev = np.empty(m)
+    for i, row in enumerate(X):  # one row at a time, while it is in cache
+        # np.mean and np.std(ddof=1)'s own operations, with one buffer
+        mean_[i] = row.sum() / m
+        np.subtract(row, mean_[i], out=dev)
+        np.multiply(dev, dev, out=dev)
+        sd[i] = np.sqrt(dev.sum() / (m - 1))
+        q[i] = _quantiles(row, levels)  # after the sums: it reorders the row
     out = {}
     for i, k in enumerate(SERIES):
         rows = slice(i * H, (i + 1) * H)
