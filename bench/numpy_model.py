@@ -689,20 +689,22 @@ def _horner(N, v):
 
 @functools.lru_cache(maxsize=None)
 def _scan_powers(T):
-    """(1+rho_k)^-tau for the scan's rates rho_k and tau = 0 ... T-1: NPV at
-    every scan rate is this matrix times the flows."""
-    return (1 / (1 + SCAN))[:, None] ** np.arange(T)
+    """(1+rho_k)^-tau for the scan's rates rho_k and tau = 0 ... T-1, each
+    row divided by its sum: NPV at every scan rate, over that sum, is this
+    matrix times the flows."""
+    W = (1 / (1 + SCAN))[:, None] ** np.arange(T)
+    return W / W.sum(axis=1)[:, None]
 
 
 def _scan(N):
-    """NPV of flows N (T, P) at every scan rate, (rates, P), as one matrix
-    product.  Its signs are those Horner's rule gives (old numpy_model.py,
-    payback): where a value is within 1e-12 of the size of its terms, a
-    rounding error could flip it, and that path is evaluated by Horner."""
-    W = _scan_powers(N.shape[0])
-    F = W @ N
-    size = W.sum(axis=1)[:, None] * np.abs(N).max(axis=0)   # >= sum |terms|
-    unsure = np.flatnonzero((~(np.abs(F) > 1e-12 * size)).any(axis=0))   # NaN too
+    """NPV of flows N (T, P) at every scan rate, up to a positive factor per
+    rate, (rates, P), as one matrix product.  Its signs are those Horner's
+    rule gives (old numpy_model.py, payback): where a value is within 1e-12
+    of the size of its terms (<= max |N|), a rounding error could flip it,
+    and that path is evaluated by Horner."""
+    F = _scan_powers(N.shape[0]) @ N
+    size = np.abs(N).max(axis=0)
+    unsure = np.flatnonzero(~(np.abs(F).min(axis=0) > 1e-12 * size))   # NaN too
     if unsure.size:
         F[:, unsure] = _horner(N[:, unsure], (1 / (1 + SCAN))[:, None])
     return F
