@@ -480,6 +480,7 @@ class _Fleet:
         ages = np.arange(H + 1)[:, None]
         self.wear = 1 - ages / p.L_p
         self.old = ages >= p.L_p
+        self.lo = 0  # vintages before lo have no part in service on any path
 
     def buy(self, t, Cc1, Cc2, Cf, plan):
         """Vintage t: part f with Cc1, part f' (ramp years) with Cc2, facilities Cf."""
@@ -498,28 +499,35 @@ class _Fleet:
         the parts'), depreciation before write-offs, write-offs, book and
         economic value, the cu retired at the end of the year."""
         n, k, both = t + 1, self.parts[t], (0, 1)
-        Q, ox, B, alive = self.Q[:n, :k], self.opex[:n, :k], self.B[:n, :k], self.alive[:n, :k]
+        # Parts of vintages [lo, n): earlier ones are retired on every path
+        # and add only zeros (their depreciation rows are zeroed once).
+        lo = self.lo
+        while lo < t and not self.alive[lo].any():
+            lo += 1
+        self.dep[self.lo:lo, 1:] = 0.0
+        self.lo = lo
+        Q, ox, B, alive = self.Q[lo:n, :k], self.opex[lo:n, :k], self.B[lo:n, :k], self.alive[lo:n, :k]
         K = Q.sum(axis=both)
-        opx = self.opx[:1 + k * n]
+        opx = self.opx[:1 + k * (n - lo)]
         opx[0] = upkeep
-        np.multiply(Q, ox, out=opx[1:].reshape(n, k, -1))
+        np.multiply(Q, ox, out=opx[1:].reshape(n - lo, k, -1))
         O = opx.sum(axis=0)
         # Straight line; the last step takes the residue (model.md §12).
         F, dF, dep = self.F[:n], self.dF[:n], self.dep[:n, :1 + k]
-        Df, Da_v = dep[:, 0], dep[:, 1:]
+        Df, Da_v = dep[:, 0], dep[lo:, 1:]
         np.subtract(F, dF, out=Df)
         last = Df < self.tolF[:n]
         np.copyto(Df, dF)
         np.copyto(Df, F, where=last)
         F -= Df
-        np.subtract(B, self.dA[:n, :k], out=Da_v)
-        last = Da_v < self.tol[:n, :k]
-        np.copyto(Da_v, self.dA[:n, :k])
+        np.subtract(B, self.dA[lo:n, :k], out=Da_v)
+        last = Da_v < self.tol[lo:n, :k]
+        np.copyto(Da_v, self.dA[lo:n, :k])
         np.copyto(Da_v, B, where=last)
         B -= Da_v
         Da = dep.sum(axis=both)
         # Retirement at the end of the year: age >= L_p, or opex above u_f.
-        age = slice(n, 0, -1)  # the ages t - v + 1 of vintages v = 0 ... t
+        age = slice(n - lo, 0, -1)  # the ages t - v + 1 of vintages v = lo ... t
         ret = (ox > u_f) | self.old[age][:, None, :]
         ret &= alive
         W = np.where(ret, B, 0.0).sum(axis=both)
