@@ -2,9 +2,11 @@
 """numpy_model.py: the payback model in NumPy, vectorised over paths.
 
 A second implementation of docs/model.md, written the way a capable analyst
-would: one array per quantity with the paths along the first axis, Python
-loops only over years and vintages, NumPy's own random numbers (Philox).  It
-reads the same scenario files.  It serves two purposes:
+would write it for speed: every quantity is a float64 array with the paths
+along its last axis (a year's values are one contiguous row); Python loops
+run over years and generations only, and a year's work on all vintages is
+a few whole-array operations; NumPy's own random numbers (Philox).  It reads
+the same scenario files.  It serves two purposes:
 
 * a check of payback: in deterministic mode both compute the same central
   path, to |a - b| <= 1e-9 max(1, |b|) on every series and metric
@@ -15,8 +17,13 @@ reads the same scenario files.  It serves two purposes:
     /usr/bin/python3 bench/numpy_model.py SCENARIO.yaml [-n PATHS] [-s SEED]
                                           [--deterministic] [--chunk N]
 
-prints the means (and standard errors) of the series at the target years and
-of the metrics, as JSON.
+prints as JSON the statistics of monte_carlo() (mean, sd, se and quantiles
+of every series-year and metric, P(gap <= 0)), or with --deterministic the
+central path.  Monte Carlo draws the parameters for blocks of 10,000 paths
+and simulates them in chunks of --chunk paths (2,000: the working arrays
+stay in cache; the results do not depend on it).  Every path's values are
+kept and the statistics are exact: the quantiles are np.quantile's, taken
+by partitioning each series-year in place on the ranks needed.
 """
 import argparse
 import functools
