@@ -788,8 +788,10 @@ LEVELS = (0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)
 # Parameters are drawn for blocks of this many paths (one Params each), so
 # the random numbers a path gets do not depend on the chunk size below.
 DRAW_BLOCK = 10000
-# Paths simulated at once: a chunk's working arrays then stay in the 2 MiB
-# L2 cache of this machine (measured best of 500-10,000 on both baselines).
+# Paths simulated at once: a chunk's working arrays then stay near the 2 MiB
+# L2 cache of this machine.  Measured (simulation only, 2x10^5 paths, one
+# core): 2,000 and 3,000 equally fastest on both baselines, 1,500 3 % and
+# 4,000 3-7 % slower; at 10^5 paths, 500 was 45 % and 10,000 6 % slower (v1).
 CHUNK = 2000
 # Metrics that make a path non-finite when not finite (model.md §9).
 FINITE_METRICS = ("npv", "peak_burn", "understated_depreciation", "levelised_required_full_cost",
