@@ -178,7 +178,7 @@ typedef int64_t v4l __attribute__((vector_size(32)));
  * multiple of 4 or the end of a block; and each value's slot in the
  * sketch's hot array (sketch.h): its fine bucket inside the window of its
  * sign, else its octave's coarse slot, or the zero slot. */
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 static void scan_planned(const double *x, int n, double *s, double *q, double *mn, double *mx, const sketch *sk,
                          int32_t *slot)
 {
