@@ -19,7 +19,7 @@ PKGS := $(H5) gsl yaml-0.1
 ifeq ($(MPI),1)
 CC := mpicc
 endif
-PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror=switch -fopenmp $(SAN) -Iinclude -I$(BUILD) \
+PB_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic -Werror=switch -ffp-contract=off -fopenmp $(SAN) -Iinclude -I$(BUILD) \
   $(if $(filter 1,$(MPI)),-DPB_USE_MPI) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PB_LIBS = -fopenmp $(SAN) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lgmp -lz -lm
 PYTHON := /usr/bin/python3

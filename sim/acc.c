@@ -146,22 +146,15 @@ static inline int block_scan(const pb_acc *a, cell *c, const double *x, int n, b
 }
 
 /* The second pass: increments the fine buckets idx[0..m-1] (as block_scan
- * wrote them; the windows cover them), prefetching a few ahead: a cell's
- * buckets span up to hundreds of kilobytes, so the increments are cache
- * misses that must overlap. */
+ * wrote them; the windows cover them).  Metric cells and accumulators
+ * without a plan come here; planned series cells count in count_planned. */
 static inline void sketch_count(sketch *sk, const int32_t *idx, int m)
 {
-    uint16_t *neg = sk->neg.h - sk->neg.lo, *pos = sk->pos.h - sk->pos.lo; /* indexable by bucket */
-    enum { AHEAD = 16 };
     for (int i = 0; i < m; i++) {
-        if (i + AHEAD < m) {
-            int32_t j = idx[i + AHEAD];
-            __builtin_prefetch(j >= 0 ? &pos[j] : &neg[-1 - j], 1, 3);
-        }
-        int32_t j = idx[i];
+        const int32_t j = idx[i];
         store *st = j >= 0 ? &sk->pos : &sk->neg;
-        uint16_t *h = j >= 0 ? &pos[j] : &neg[-1 - j];
-        if (!++*h) st->c[(j >= 0 ? j : -1 - j) - st->lo]++; /* a wrap of the low 16 bits */
+        const int32_t k = (j >= 0 ? j : -1 - j) - st->lo; /* within the window */
+        if (!++st->h[k]) st->c[k]++;                       /* a wrap of the low 16 bits */
     }
 }
 
@@ -171,6 +164,18 @@ static inline void sketch_count(sketch *sk, const int32_t *idx, int m)
 /* vector registers; the same operations in the same order per lane, so  */
 /* the same bits as block_scan.                                         */
 
+/* The first pass compiled for AVX-512 and AVX2 too, chosen at load time.
+ * Every clone has the same four lanes of sums and no fused multiply-add
+ * (-ffp-contract=off), so the same bits.  clang's dispatch of "arch="
+ * clones is unreliable (llvm/llvm-project#55830): it gets AVX2 only. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PB_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#elif defined(__x86_64__)
+#define PB_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define PB_VECTOR_CLONES
+#endif
+
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4l __attribute__((vector_size(32)));
 
@@ -178,7 +183,7 @@ typedef int64_t v4l __attribute__((vector_size(32)));
  * multiple of 4 or the end of a block; and each value's slot in the
  * sketch's hot array (sketch.h): its fine bucket inside the window of its
  * sign, else its octave's coarse slot, or the zero slot. */
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+PB_VECTOR_CLONES
 static void scan_planned(const double *x, int n, double *s, double *q, double *mn, double *mx, const sketch *sk,
                          int32_t *slot)
 {
@@ -225,9 +230,10 @@ static void scan_planned(const double *x, int n, double *s, double *q, double *m
     }
 }
 
-/* The second pass: one increment a value, prefetched a few ahead (a
- * cell's fine buckets span up to hundreds of kilobytes).  Only a fine
- * bucket can wrap its 16 bits within a block. */
+/* The second pass: one increment a value.  Not prefetched: the counters a
+ * block touches stay in the caches (counting every value into 1,024
+ * counters changed nothing).  Only a fine bucket can wrap its 16 bits
+ * within a block. */
 static void count_planned(sketch *sk, const int32_t *slot, int n)
 {
     uint16_t *const hot = sk->hot;

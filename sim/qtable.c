@@ -22,7 +22,7 @@ pb_status pb_qtable_init(pb_qtable *t, const pb_param *p)
     t->n = (int)(2 * PB_QTABLE_Y * PB_QTABLE_PER_UNIT);
     if (!pb_qtable_wanted(p)) return PB_OK;
     if (!(t->g = malloc((size_t)(t->n + 3) * sizeof *t->g)))
-        return pb_raise(PB_ENOMEM, NULL, "cannot allocate the quantile table of a correlated parameter");
+        return pb_raise(PB_ENOMEM, NULL, "cannot allocate the quantile table of a parameter's law");
     for (int j = 0; j < t->n + 3; j++) t->g[j] = pb_param_quantile_z(p, -PB_QTABLE_Y + (double)(j - 1) / PB_QTABLE_PER_UNIT);
     return PB_OK;
 }

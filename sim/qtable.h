@@ -1,13 +1,15 @@
 /* qtable.h (private to sim/): a law's quantile at a normal score,
- * tabulated, for the Gaussian copula's correlated draws (model.md §2).
+ * tabulated, for the draws of beta, PERT, gamma and truncated-normal laws
+ * (docs/model.md, "Random numbers").
  *
- * A correlated member's value is Q(Phi(y)) for a normal score y.  For
- * beta, PERT, gamma and the truncated normal that is an iterative inverse
- * CDF (pb_param_quantile_z, about a microsecond a value: most of a path's
- * draws before this table).  The table holds g(y) = Q(Phi(y)) at nodes
+ * A correlated member's value is Q(Phi(y)) for its normal score y; an
+ * uncorrelated draw is Q(Phi(y)) for a ziggurat normal y.  For these laws
+ * that is an iterative inverse CDF (pb_param_quantile_z, about a
+ * microsecond a value: most of a path's draws before this table).  The table holds g(y) = Q(Phi(y)) at nodes
  * h = 1/256 apart on [-8.5, 8.5] (Phi(-8.5) = 1e-17) and interpolates
  * with the cubic through the four nearest nodes, clamped between the two
- * around y, so that it is nondecreasing and inside the law's support.
+ * around y, so that it stays inside the law's support and nondecreasing
+ * up to a few units in the last place.
  * Measured error: below 1e-10 of the law's sd (tests/test_draws.c
  * checks it against pb_param_quantile_z); outside the nodes, and for laws
  * whose quantile is closed-form, the exact value is computed instead. */

@@ -355,6 +355,42 @@ static void test_quantile_table(void **state)
     pb_rng_free(r);
 }
 
+/* A path's draws go through the tables: the baseline's discount rate (a
+ * PERT law, uncorrelated) in pb_draw_path is, to the bit, its table at the
+ * first ziggurat normal of its stream, and so are the nine generation
+ * ramps that share one law and one table, each from its own stream. */
+static void test_path_draws_use_tables(void **state)
+{
+    (void)state;
+    pb_scenario *sc = load(SRCDIR "/scenarios/baseline.yaml", NULL, 0);
+    pb_status st_;
+    pb_sampler *s = pb_sampler_alloc(sc, &st_);
+    gsl_rng *r = pb_rng_alloc(), *r2 = pb_rng_alloc();
+    pb_path_in *in = malloc(sizeof *in);
+    pb_qtable t_r, t_ramp;
+    assert_int_equal(pb_qtable_init(&t_r, &sc->discount_rate), PB_OK);
+    const int g = 2; /* Rubin .. Next2040 share pert(0.05, 0.15, 0.30) */
+    assert_int_equal(pb_qtable_init(&t_ramp, &sc->gen[g].ramp), PB_OK);
+    for (uint64_t path = 0; path < 1000; path++) {
+        pb_draw_path(s, sc->seed, path, r, in);
+        pb_rng_start(r2, sc->seed, path, pb_stream_id("finance.discount_rate"), 0);
+        assert_true(in->r == pb_qtable_value(&t_r, gsl_ran_gaussian_ziggurat(r2, 1.0)));
+        for (int k = g; k < sc->n_generations; k++) {
+            char name[128];
+            snprintf(name, sizeof name, "gpu.generations.%s.ramp", sc->gen[k].name);
+            pb_rng_start(r2, sc->seed, path, pb_stream_id(name), 0);
+            assert_true(in->gen_ramp[k] == pb_qtable_value(&t_ramp, gsl_ran_gaussian_ziggurat(r2, 1.0)));
+        }
+    }
+    pb_qtable_free(&t_r);
+    pb_qtable_free(&t_ramp);
+    free(in);
+    pb_rng_free(r);
+    pb_rng_free(r2);
+    pb_sampler_free(s);
+    pb_scenario_free(sc);
+}
+
 /* model.md §11 case 5: p_b 0.08, p_r 0.3: P(bust in t) = pi (1 - lambda^(t+1)),
  * pi = 0.210526, lambda = 0.62: 0.08, 0.1296, ..., 0.191239 at t = 4.  Each
  * year's share of bust paths at 10^5 paths within 4 standard errors: of the
@@ -400,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_distributions),
         cmocka_unit_test(test_correlations),
         cmocka_unit_test(test_quantile_table),
+        cmocka_unit_test(test_path_draws_use_tables),
         cmocka_unit_test(test_regime_chain),
     };
     return cmocka_run_group_tests_name("draws", tests, NULL, NULL);

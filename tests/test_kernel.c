@@ -73,14 +73,15 @@ static void test_sketch_against_full_sort(void **state)
             const pb_series_stats *a = &s->series[k], *b = &ex->series[k];
             /* Exact sums: the mean differs from a naive double sum by rounding only. */
             assert_close(a->mean[t], b->mean[t], 1e-12 * fmax(1, fabs(b->mean[t])));
-            /* The sd from exact sums of per-block double sums of x^2: each
-             * block's sum carries relative rounding up to ~2e-13 (8,192
-             * values in four chains), so var carries up to ~2e-13 (mean^2 +
-             * sd^2) and sd half that relative to var: a series with a small
+            /* The variance from exact sums of per-block double sums of x^2:
+             * each block's sum carries relative rounding up to ~2.3e-13
+             * (8,192 values in four chains of 2,047 additions), so var
+             * carries up to ~2.3e-13 (mean^2 + sd^2): a series with a small
              * spread about a large mean (capex of an actual year) loses
-             * digits to cancellation.  A bound with a factor 10 to spare. */
-            const double cv2 = b->sd[t] > 0 ? b->mean[t] * b->mean[t] / (b->sd[t] * b->sd[t]) : 0;
-            if (!(fabs(a->sd[t] - b->sd[t]) <= 1e-12 * (1 + cv2) * b->sd[t] + 1e-300))
+             * digits to cancellation, and a constant one has an sd of the
+             * rounding's size.  A bound with a factor 10 to spare. */
+            const double va = a->sd[t] * a->sd[t], vb = b->sd[t] * b->sd[t];
+            if (!(fabs(va - vb) <= 2e-12 * (b->mean[t] * b->mean[t] + vb) + 1e-300))
                 fail_msg("%s[%d] sd %.15g, exact %.15g (mean %.6g)", pb_series_info[k].name, s->start + t, a->sd[t], b->sd[t], b->mean[t]);
             for (int j = 0; j < Q; j++) {
                 double p = s->quantiles[j], q = a->q[(size_t)t * Q + j];

@@ -162,9 +162,10 @@ double pb_uniform53(gsl_rng *r);
  * tested against. */
 double pb_param_sample(const pb_param *p, gsl_rng *r);
 
-/* The inverse CDF of the law at u in (0, 1): used for correlated draws
- * (Gaussian copula).  GSL's inverse CDFs where it has them (normal,
- * lognormal, beta for PERT and beta, gamma), closed forms otherwise. */
+/* The inverse CDF of the law at u in (0, 1) (the tornado's low and high
+ * values; pb_param_quantile_z's laws other than beta, PERT, gamma and the
+ * normal).  GSL's inverse CDFs where it has them (normal, lognormal, beta
+ * for PERT and beta, gamma), closed forms otherwise. */
 double pb_param_quantile(const pb_param *p, double u);
 
 /* The law's quantile at the normal score y: the inverse CDF at Phi(y), as

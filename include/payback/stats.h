@@ -121,8 +121,10 @@ void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from);
 pb_acc *pb_acc_alloc(int start, int n_years, int block_paths, const pb_sketch_plan *plan);
 void pb_acc_free(pb_acc *a); /* accepts NULL */
 
-/* Adds one path (a non-finite path is only counted).  Its values wait in
- * the block buffer until pb_acc_flush. */
+/* Adds one path (a non-finite path is only counted).  Its values wait in a
+ * buffer of 256 paths, then go into the cells' sums, min, max and
+ * sketches; the block's double sums and the sketches' per-block counts
+ * wait for pb_acc_flush. */
 void pb_acc_add(pb_acc *a, const pb_path_out *out);
 /* Ends a block: its double sums go into the exact sums.  Call it after the
  * last path of every block, so that blocks are the same whatever thread
