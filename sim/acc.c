@@ -1,5 +1,5 @@
 /* acc.c: the streaming accumulator of stats.h (pb_acc): paths in, through a
- * block buffer, into exact GMP sums, min and max, quantile sketches
+ * buffer of 256 paths, into exact GMP sums, min and max, quantile sketches
  * (sketch.h) and counts; merged exactly; finished into a pb_summary.
  * Its layout is in acc_internal.h; pack.c turns it into bytes. */
 #include "acc_internal.h"
@@ -7,9 +7,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 /* ------------------------------------------------------------------ */
 /* Allocation                                                           */
@@ -238,17 +235,6 @@ static void count_planned(sketch *sk, const int32_t *slot, int n)
 {
     uint16_t *const hot = sk->hot;
     uint64_t *const carry = sk->carry;
-    /* A cell whose values share one bucket (an observed year, a fixed
-     * capex: about a fifth of the baseline's cells) in one addition: one
-     * at a time, each increment would wait for the one before. */
-    int same = 1;
-    while (same < n && slot[same] == slot[0]) same++;
-    if (same == n && n > 0) {
-        const uint32_t t = (uint32_t)hot[slot[0]] + (uint32_t)n;
-        hot[slot[0]] = (uint16_t)(t & 0xffff);
-        if (t >> 16) carry[slot[0]] += t >> 16; /* a fine bucket's wrap (the others never wrap in a block) */
-        return;
-    }
     for (int i = 0; i < n; i++) {
         if (!++hot[slot[i]]) carry[slot[i]]++;
     }
