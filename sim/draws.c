@@ -180,7 +180,7 @@ static void plan_steps(pb_sampler *s)
 
 /* A quantile table for every slot whose law's quantile is iterative (beta,
  * PERT, gamma, truncated normal), one per distinct law: the baseline's
- * seven generation ramps share one. */
+ * nine generation ramps share one. */
 static pb_status build_tables(pb_sampler *s)
 {
     for (int k = 0; k < s->n_slots; k++) {
@@ -263,8 +263,7 @@ static double replay_call(void *ctx, const pb_param *p, int t)
 double pb_copula_value(const pb_sampler *s, int i, double y)
 {
     const slot *sl = &s->slots[s->corr_slot[i]];
-    if (sl->q) return pb_qtable_value(sl->q, y);
-    return sl->p->dist == PB_DIST_FIXED ? sl->p->v[0] : pb_param_quantile_z(sl->p, y);
+    return sl->q ? pb_qtable_value(sl->q, y) : pb_param_quantile_z(sl->p, y); /* a fixed law: its value */
 }
 
 double pb_slot_sample(const pb_sampler *s, int k, gsl_rng *r)
@@ -272,7 +271,6 @@ double pb_slot_sample(const pb_sampler *s, int k, gsl_rng *r)
     const slot *sl = &s->slots[k];
     return sl->q ? pb_qtable_value(sl->q, gsl_ran_gaussian_ziggurat(r, 1.0)) : pb_param_sample(sl->p, r);
 }
-
 
 void pb_sampler_replay(const pb_sampler *s, const double *vals, pb_path_in *in)
 {
