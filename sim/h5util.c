@@ -263,7 +263,6 @@ bool pb_h5_read_strings(hid_t d, hid_t ft, size_t n, char **out)
     return ok;
 }
 
-
 hid_t pb_h5_tracked_gcpl(void)
 {
     hid_t p = H5Pcreate(H5P_GROUP_CREATE);

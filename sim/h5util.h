@@ -79,13 +79,13 @@ pb_status pb_h5_read_attr_num(hid_t obj, const char *name, H5T_class_t cls, hid_
  * in that order).  H5I_INVALID_HID on failure. */
 hid_t pb_h5_tracked_gcpl(void);
 
-/* Reads the whole dataset grp/name into v (as mem_type) if it holds
- * exactly `want` values; false otherwise. */
 /* The n strings of 1-d string dataset d (file type ft: fixed- or
  * variable-length, read in its own character set, as HDF5 converts none
  * between ASCII and UTF-8) as new heap strings in out[0..n) (free() each,
  * also those set when it fails); fixed-length strings up to 4 KiB. */
 bool pb_h5_read_strings(hid_t d, hid_t ft, size_t n, char **out);
+/* Reads the whole dataset grp/name into v (as mem_type) if it holds
+ * exactly `want` values; false otherwise. */
 bool pb_h5_read_ds(hid_t grp, const char *name, hid_t mem_type, void *v, hssize_t want);
 /* The same into the elements of v that mem_space selects (H5S_ALL: all). */
 bool pb_h5_read_ds_into(hid_t grp, const char *name, hid_t mem_type, hid_t mem_space, void *v, hssize_t want);

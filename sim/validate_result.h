@@ -14,13 +14,14 @@
 #include "payback/output.h"
 #include "schema.h"
 
+/* PB_EINPUT (raised) when file is a payback sweep, compare or sensitivity
+ * file, which summary and merge do not read; PB_OK otherwise. */
+pb_status pb_result_check_kind(hid_t file, const char *path);
+
 /* The root attributes into *info (scenario_yaml and overrides too, when
  * present): every known attribute's class, size and range (paths 1 .. 1e15,
  * threads and ranks >= 1, paths_first < paths_end <= paths).  PB_OK,
  * PB_EINPUT or PB_ENOMEM (raised); *info is the caller's to clear. */
-/* PB_EINPUT (raised) when file is a payback sweep, compare or sensitivity
- * file, which summary and merge do not read; PB_OK otherwise. */
-pb_status pb_result_check_kind(hid_t file, const char *path);
 pb_status pb_result_read_root(hid_t file, const char *path, pb_run_info *info);
 
 /* The year and quantile scales of /summary (and the same in /metrics):
