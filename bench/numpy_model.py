@@ -44,9 +44,9 @@ import sys
 # switch, see numpy.org/doc/stable/reference/global_state.html.)
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 import numpy as np  # noqa: E402 - after the switch above
-from numpy_scenario import (METHODS, METRICS, SERIES, YEAR_METRICS, Params, draw, is_dist,  # noqa: E402,F401
-                            load, mean, quantile, round_year)
-from numpy_paths import SERIES_INDEX, _run, irr, npv, simulate  # noqa: E402,F401
+from numpy_scenario import (METHODS, METRICS, SERIES, SERIES_INDEX, YEAR_METRICS, Params, draw,  # noqa: E402,F401
+                            is_dist, load, mean, quantile, round_year)
+from numpy_paths import irr, npv, run_into, simulate  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------
@@ -94,7 +94,7 @@ def _simulate_all(sc, n, seed, chunk):
             c1 = min(c0 + chunk, batch.P)
             a, b = b0 + c0, b0 + c1
             S = vals[:, :, a:b]
-            M = _run(batch.sliced(c0, c1), S)
+            M = run_into(batch.sliced(c0, c1), S)
             for i, k in enumerate(METRICS):
                 mets[i, a:b] = M[k]
             kinds[a:b] = M["irr_kind"]

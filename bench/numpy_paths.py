@@ -10,14 +10,12 @@ import math
 
 import numpy as np
 
-from numpy_scenario import METHODS, SERIES
+from numpy_scenario import METHODS, SERIES, SERIES_INDEX
 
 # --------------------------------------------------------------------------
 # The model over a batch of paths.  Inside, every array has the paths along
 # its LAST axis (a year's values of a quantity are one contiguous row), so
 # that a year's work is a few operations on whole rows.
-
-SERIES_INDEX = {k: i for i, k in enumerate(SERIES)}
 
 
 def _purchase_plan(p):
@@ -212,7 +210,7 @@ def _capex_base(p, t, plan, R_prev, base_prev, q_ret_prev):
     return np.zeros(p.P)
 
 
-def _run(p, S):
+def run_into(p, S):
     """Every series of the P paths into S, an (len(SERIES), H, P) array;
     returns the metrics (dict of (P,) arrays, and "irr_kind")."""
     H, P = p.H, p.P
@@ -271,7 +269,7 @@ def _run(p, S):
 
 def _metrics(p, S, net, npv, disc, min_cum, pv_cost, annuity, dpb):
     """model.md §6 item 5 and §7: the per-path metrics from the series and
-    the running sums of _run."""
+    the running sums of run_into."""
     H, ix = p.H, SERIES_INDEX
     V_end = S[ix["economic_value"], H - 1]
     U = S[ix["obsolescence_gap"]]
@@ -301,7 +299,7 @@ def _metrics(p, S, net, npv, disc, min_cum, pv_cost, annuity, dpb):
 def simulate(p):
     """Every series (dict of (P, H) arrays) and metric (dict of (P,) arrays)."""
     S = np.empty((len(SERIES), p.H, p.P))
-    M = _run(p, S)
+    M = run_into(p, S)
     return {k: S[i].T for i, k in enumerate(SERIES)}, M
 
 

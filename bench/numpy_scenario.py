@@ -18,6 +18,7 @@ SERIES = (["capex", "compute_capex", "revenue", "organic_revenue"]
           + ["depreciation_accounting", "depreciation_economic", "writeoffs", "book_value",
              "economic_value", "opex", "cash_flow", "cumulative_cash_flow", "capacity",
              "obsolescence_gap"])
+SERIES_INDEX = {k: i for i, k in enumerate(SERIES)}  # a series' row in the arrays of all series
 METRICS = (["npv", "irr", "peak_burn", "understated_depreciation", "levelised_required_full_cost",
             "understated_depreciation_window", "peak_understated_depreciation", "payback_year",
             "discounted_payback_year"]
