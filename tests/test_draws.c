@@ -83,6 +83,32 @@ static pb_scenario *load(const char *file, char *const *sets, int n)
     return sc;
 }
 
+/* What the tests of whole paths draw with: a scenario, its sampler, a
+ * generator and a path's inputs (drawer_close frees them). */
+typedef struct {
+    pb_scenario *sc;
+    pb_sampler *s;
+    gsl_rng *r;
+    pb_path_in *in;
+} drawer;
+
+static drawer drawer_open(const char *file)
+{
+    drawer d = {load(file, NULL, 0), NULL, pb_rng_alloc(), malloc(sizeof *d.in)};
+    pb_status st;
+    d.s = pb_sampler_alloc(d.sc, &st);
+    if (!d.s || !d.r || !d.in) fail_msg("cannot make a sampler for %s", file);
+    return d;
+}
+
+static void drawer_close(drawer *d)
+{
+    free(d->in);
+    pb_rng_free(d->r);
+    pb_sampler_free(d->s);
+    pb_scenario_free(d->sc);
+}
+
 /* Common random numbers: --set on one parameter leaves every other
  * parameter's draws, and the shocks, bit for bit as they were. */
 static void test_set_keeps_other_draws(void **state)
@@ -277,16 +303,14 @@ static double spearman(const double *x, const double *y, int n)
 static void test_correlations(void **state)
 {
     (void)state;
-    pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", NULL, 0);
-    pb_status st_;
-    pb_sampler *s = pb_sampler_alloc(sc, &st_);
-    gsl_rng *r = pb_rng_alloc();
-    pb_path_in *in = malloc(sizeof *in);
+    drawer d = drawer_open(SRCDIR "/tests/data/corr.yaml");
+    pb_scenario *sc = d.sc;
+    pb_path_in *in = d.in;
     const int n = 100000;
     double *g = malloc(n * sizeof *g), *c = malloc(n * sizeof *c), *b = malloc(n * sizeof *b), *l = malloc(n * sizeof *l);
     double *rr = malloc(n * sizeof *rr);
     for (int i = 0; i < n; i++) {
-        pb_draw_path(s, 7, (uint64_t)i, r, in);
+        pb_draw_path(d.s, 7, (uint64_t)i, d.r, in);
         g[i] = in->g_init; c[i] = in->s_c; b[i] = in->base; l[i] = in->g_bar; rr[i] = in->r;
     }
     assert_close(spearman(g, c, n), -0.3, 0.01);
@@ -304,10 +328,7 @@ static void test_correlations(void **state)
     assert_close(mg / n, 0.9, 4 * sqrt(var_g / n));
     assert_close(mb / n, 50, 4 * sqrt(var_b / n));
     free(g); free(c); free(b); free(l); free(rr);
-    free(in);
-    pb_rng_free(r);
-    pb_sampler_free(s);
-    pb_scenario_free(sc);
+    drawer_close(&d);
 }
 
 /* The copula's quantile table (sim/qtable.h) against the exact quantile
@@ -362,17 +383,16 @@ static void test_quantile_table(void **state)
 static void test_path_draws_use_tables(void **state)
 {
     (void)state;
-    pb_scenario *sc = load(SRCDIR "/scenarios/baseline.yaml", NULL, 0);
-    pb_status st_;
-    pb_sampler *s = pb_sampler_alloc(sc, &st_);
-    gsl_rng *r = pb_rng_alloc(), *r2 = pb_rng_alloc();
-    pb_path_in *in = malloc(sizeof *in);
+    drawer d = drawer_open(SRCDIR "/scenarios/baseline.yaml");
+    const pb_scenario *sc = d.sc;
+    const pb_path_in *in = d.in;
+    gsl_rng *r2 = pb_rng_alloc();
     pb_qtable t_r, t_ramp;
     assert_int_equal(pb_qtable_init(&t_r, &sc->discount_rate), PB_OK);
     const int g = 2; /* Rubin .. Next2040 share pert(0.05, 0.15, 0.30) */
     assert_int_equal(pb_qtable_init(&t_ramp, &sc->gen[g].ramp), PB_OK);
     for (uint64_t path = 0; path < 1000; path++) {
-        pb_draw_path(s, sc->seed, path, r, in);
+        pb_draw_path(d.s, sc->seed, path, d.r, d.in);
         pb_rng_start(r2, sc->seed, path, pb_stream_id("finance.discount_rate"), 0);
         assert_true(in->r == pb_qtable_value(&t_r, gsl_ran_gaussian_ziggurat(r2, 1.0)));
         for (int k = g; k < sc->n_generations; k++) {
@@ -384,11 +404,8 @@ static void test_path_draws_use_tables(void **state)
     }
     pb_qtable_free(&t_r);
     pb_qtable_free(&t_ramp);
-    free(in);
-    pb_rng_free(r);
     pb_rng_free(r2);
-    pb_sampler_free(s);
-    pb_scenario_free(sc);
+    drawer_close(&d);
 }
 
 /* model.md §11 case 5: p_b 0.08, p_r 0.3: P(bust in t) = pi (1 - lambda^(t+1)),
@@ -399,15 +416,12 @@ static void test_path_draws_use_tables(void **state)
 static void test_regime_chain(void **state)
 {
     (void)state;
-    pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", NULL, 0);
-    pb_status st_;
-    pb_sampler *s = pb_sampler_alloc(sc, &st_);
-    gsl_rng *r = pb_rng_alloc();
-    pb_path_in *in = malloc(sizeof *in);
-    const int n = 100000, H = sc->n_years;
+    drawer d = drawer_open(SRCDIR "/tests/data/corr.yaml");
+    const pb_path_in *in = d.in;
+    const int n = 100000, H = d.sc->n_years;
     int bust_count[PB_MAX_YEARS] = {0};
     for (int i = 0; i < n; i++) {
-        pb_draw_path(s, 11, (uint64_t)i, r, in);
+        pb_draw_path(d.s, 11, (uint64_t)i, d.r, d.in);
         assert_true(in->regime);
         bool bust = false;
         for (int t = 0; t < H; t++) {
@@ -421,10 +435,7 @@ static void test_regime_chain(void **state)
         double p = published[t] > 0 ? published[t] : pi * (1 - pow(lambda, t + 1)), share = (double)bust_count[t] / n;
         assert_close(share, p, 4 * sqrt(p * (1 - p) / n) + (published[t] > 0 ? 5e-7 : 0));
     }
-    free(in);
-    pb_rng_free(r);
-    pb_sampler_free(s);
-    pb_scenario_free(sc);
+    drawer_close(&d);
 }
 
 int main(void)
