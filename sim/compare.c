@@ -301,6 +301,10 @@ pb_status pb_compare_run(const pb_scenario *a, const pb_scenario *b, const pb_co
     /* The pilot: the run's first paths fix every sketch window (run.c). */
     const int64_t n_pilot = o->paths < PB_PILOT ? o->paths : PB_PILOT;
     if (st == PB_OK) st = run_kernel(sa, &c, PB_PILOT / 8, n_pilot, o, false, NULL);
+    double q[PB_MAX_QUANTILES + 3];
+    const int nq = pb_report_quantiles(a, q); /* A's levels for all three (finish) */
+    for (int s = 0; s < N_SIDES && st == PB_OK; s++)
+        if (!pb_sketch_plan_focus(c.plan_out[s], nq, q)) st = PB_ENOMEM;
     if (st == PB_OK) {
         for (int s = 0; s < N_SIDES; s++) c.plan[s] = c.plan_out[s];
         c.pilot = false;

@@ -192,6 +192,9 @@ static pb_status run_pilot(const pb_sampler *s, const pb_scenario *sc, const pb_
     pb_visitor *vs[1] = {&v};
     pb_kernel_opts ko = {o->threads, o->seed, false, 0};
     pb_status st = pb_kernel_run(s, &part, &ko, vs, 1, NULL);
+    double q[PB_MAX_QUANTILES + 3];
+    const int nq = pb_report_quantiles(sc, q);
+    if (st == PB_OK && !pb_sketch_plan_focus(pl.plan, nq, q)) st = PB_ENOMEM;
     *plan = pl.plan;
     return st;
 }

@@ -10,11 +10,20 @@
 
 /* A sketch plan: for each cell and sign, the octaves that get fine buckets,
  * from a pilot of the run's first paths (the same paths whatever the
- * threads, ranks or parts), widened (store_plan).  Memory is then
- * fixed before the run and does not grow with its paths. */
+ * threads, ranks or parts).  Memory is then fixed before the run and does
+ * not grow with its paths.  The pilot's values are counted by class
+ * (negative octaves from the largest magnitude down, zero, positive
+ * octaves upward), so that plans merge exactly and the windows can be
+ * focused on the ranks where the reported quantiles will fall
+ * (pb_sketch_plan_focus). */
+#define PLAN_CLASSES (2 * SKETCH_OCTAVES + 1)
+#define ZERO_CLASS SKETCH_OCTAVES
+
 struct pb_sketch_plan {
     int H, n_cells;
     int32_t *lo, *hi;   /* [n_cells][2]: octave index range seen, sign 0 negative, 1 positive */
+    uint32_t *count;    /* [n_cells][PLAN_CLASSES]: pilot values by class */
+    int32_t *wlo, *whi; /* [n_cells][2]: focused windows (octaves, margins included), or NULL */
 };
 
 pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
@@ -25,8 +34,9 @@ pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
         p->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
         p->lo = malloc(2 * (size_t)p->n_cells * sizeof *p->lo);
         p->hi = malloc(2 * (size_t)p->n_cells * sizeof *p->hi);
+        p->count = calloc((size_t)p->n_cells * PLAN_CLASSES, sizeof *p->count);
     }
-    if (!p || !p->lo || !p->hi) {
+    if (!p || !p->lo || !p->hi || !p->count) {
         pb_sketch_plan_free(p);
         pb_raise(PB_ENOMEM, NULL, "out of memory");
         return NULL;
@@ -40,16 +50,22 @@ void pb_sketch_plan_free(pb_sketch_plan *p)
     if (!p) return;
     free(p->lo);
     free(p->hi);
+    free(p->count);
+    free(p->wlo);
+    free(p->whi);
     free(p);
 }
 
 static void plan_see(pb_sketch_plan *p, int k, double v)
 {
     double av = fabs(v);
-    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP)) || isinf(av)) return;
+    if (isnan(av) || isinf(av)) return;
+    uint32_t *count = p->count + (size_t)k * PLAN_CLASSES;
+    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP))) { count[ZERO_CLASS]++; return; }
     int e;
     frexp(av, &e); /* av in [2^(e-1), 2^e) */
     int32_t o = e - 1 - SKETCH_MIN_EXP, side = v > 0;
+    count[side ? ZERO_CLASS + 1 + o : ZERO_CLASS - 1 - o]++;
     if (o < p->lo[2 * k + side]) p->lo[2 * k + side] = o;
     if (o > p->hi[2 * k + side]) p->hi[2 * k + side] = o;
 }
@@ -69,6 +85,90 @@ void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
         if (from->lo[i] < into->lo[i]) into->lo[i] = from->lo[i];
         if (from->hi[i] > into->hi[i]) into->hi[i] = from->hi[i];
     }
+    for (size_t i = 0; i < (size_t)into->n_cells * PLAN_CLASSES; i++) into->count[i] += from->count[i];
+}
+
+
+/* Focusing (pb_sketch_plan_focus).  The pilot's order statistics at ranks
+ * q (n - 1) -+ FOCUS_Z sd (sd = sqrt(n q (1 - q)), the spread of a rank
+ * count) bracket the run's quantile at level q, and its order-statistic
+ * interval (narrower: 1.96 sd of the run's paths, which are at least the
+ * pilot's), but for odds of about 1 in 3.5 million per quantile; the window
+ * then reaches one octave (a factor of 2) beyond the values at those
+ * ranks.  Where a rank interval reaches the pilot's smallest or largest
+ * magnitude of a sign, two octaves; where it reaches across zero, ten
+ * toward zero (magnitudes thin out there one octave at a time).  A
+ * quantile that still falls outside is flagged, never wrong (stats.h). */
+#define FOCUS_Z 5.0
+#define FOCUS_MARGIN 1
+#define FOCUS_EXTREME 2
+#define FOCUS_ZERO 10
+
+/* The class of the value of 0-based rank r (r < the count's total). */
+static int class_of_rank(const uint32_t *count, int64_t r)
+{
+    int64_t cum = 0;
+    int c = 0;
+    while ((cum += count[c]) <= r) c++;
+    return c;
+}
+
+/* Widens [*lo, *hi] (octaves of one sign) to cover [a, b]. */
+static void cover(int32_t *lo, int32_t *hi, int32_t a, int32_t b)
+{
+    if (a < 0) a = 0;
+    if (b > SKETCH_OCTAVES - 1) b = SKETCH_OCTAVES - 1;
+    if (a < *lo) *lo = a;
+    if (b > *hi) *hi = b;
+}
+
+/* The focused windows of cell k for the rank interval of one level: the
+ * classes from rank r0's to rank r1's, per sign as octaves, with their
+ * margins. */
+static void focus_level(const pb_sketch_plan *p, int k, int64_t r0, int64_t r1, int64_t n, int32_t *wlo, int32_t *whi)
+{
+    const uint32_t *count = p->count + (size_t)k * PLAN_CLASSES;
+    const int a = class_of_rank(count, r0), b = class_of_rank(count, r1);
+    const bool across = a <= ZERO_CLASS && b >= ZERO_CLASS;
+    for (int side = 0; side < 2; side++) {
+        /* This sign's classes in [a, b], as octaves from near zero outward. */
+        int32_t near, far;
+        if (side == 0 && a < ZERO_CLASS) near = ZERO_CLASS - 1 - (b < ZERO_CLASS ? b : ZERO_CLASS - 1), far = ZERO_CLASS - 1 - a;
+        else if (side == 1 && b > ZERO_CLASS) near = (a > ZERO_CLASS ? a : ZERO_CLASS + 1) - ZERO_CLASS - 1, far = b - ZERO_CLASS - 1;
+        else continue;
+        const int32_t seen_lo = p->lo[2 * k + side], seen_hi = p->hi[2 * k + side];
+        if (near < seen_lo) near = seen_lo; /* the empty classes between the pilot's values and zero */
+        const bool lowest = near == seen_lo, highest = far == seen_hi;
+        const bool to_zero = side == 0 ? r1 == n - 1 || across : r0 == 0 || across; /* reaches this sign's end near zero */
+        const int32_t below = lowest && across ? FOCUS_ZERO : lowest && to_zero ? FOCUS_EXTREME : FOCUS_MARGIN;
+        const bool outward = side == 0 ? r0 == 0 : r1 == n - 1;
+        const int32_t above = highest && outward ? FOCUS_EXTREME : FOCUS_MARGIN;
+        cover(&wlo[side], &whi[side], near - below, far + above);
+    }
+}
+
+bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels)
+{
+    if (!p->wlo) p->wlo = malloc(2 * (size_t)p->n_cells * sizeof *p->wlo);
+    if (!p->whi) p->whi = malloc(2 * (size_t)p->n_cells * sizeof *p->whi);
+    if (!p->wlo || !p->whi) {
+        pb_raise(PB_ENOMEM, NULL, "out of memory");
+        return false;
+    }
+    for (int k = 0; k < p->n_cells; k++) {
+        const uint32_t *count = p->count + (size_t)k * PLAN_CLASSES;
+        int64_t n = 0;
+        for (int c = 0; c < PLAN_CLASSES; c++) n += count[c];
+        int32_t *wlo = p->wlo + 2 * k, *whi = p->whi + 2 * k;
+        wlo[0] = wlo[1] = INT32_MAX;
+        whi[0] = whi[1] = -1;
+        for (int i = 0; i < n_levels && n > 0; i++) {
+            const double q = levels[i], h = q * (double)(n - 1), d = FOCUS_Z * sqrt((double)n * q * (1 - q)) + 2;
+            const int64_t r0 = h - d <= 0 ? 0 : (int64_t)floor(h - d), r1 = h + d >= (double)(n - 1) ? n - 1 : (int64_t)ceil(h + d);
+            focus_level(p, k, r0, r1, n, wlo, whi);
+        }
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -143,6 +243,15 @@ static int32_t plan_below(const pb_sketch_plan *p, int k)
 
 bool sketch_apply_plan(sketch *sk, const pb_sketch_plan *p, int k)
 {
+    if (p->wlo) { /* focused: the windows as they are */
+        for (int side = 0; side < 2; side++) {
+            store *st = side ? &sk->pos : &sk->neg;
+            const int32_t lo = p->wlo[2 * k + side], hi = p->whi[2 * k + side];
+            st->lo = hi < 0 ? 0 : lo * SKETCH_SUB;
+            st->n = hi < 0 ? 0 : (hi - lo + 1) * SKETCH_SUB;
+        }
+        return plan_layout(sk);
+    }
     plan_window(p->lo[2 * k], p->hi[2 * k], plan_below(p, k), &sk->neg);
     plan_window(p->lo[2 * k + 1], p->hi[2 * k + 1], plan_below(p, k), &sk->pos);
     return plan_layout(sk);

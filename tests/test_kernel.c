@@ -201,6 +201,85 @@ static void test_plan_coarse(void **state)
     pb_sketch_plan_free(plan);
 }
 
+/* Focusing (pb_sketch_plan_focus): a pilot of 4001 values log-uniform over
+ * 40 octaves, v_i = 2^(-20 + i/100), i = 0..4000, in every cell.  For the
+ * level 0.5 the pilot's ranks 2000 -+ (5 sqrt(4001/4) + 2 = 160.1) are
+ * 1839 .. 2161, values 2^-1.61 .. 2^1.61, octaves 2^-2 .. 2^1; with one
+ * octave of margin the window is 2^-3 .. 2^2 (6 of the 44 octaves the
+ * unfocused plan covers).  The same values through the accumulator: the
+ * median (2^0 = 1) is fine, within 0.1 %; the 5 % quantile (2^-18) lies
+ * outside and is flagged coarse, unless 0.05 is among the focus levels.
+ * A plan merged from two halves of the pilot focuses to the same windows. */
+static double log_uniform(int i) { return ldexp(1.0, -20 + i / 100) * exp2((i % 100) / 100.0); }
+
+static pb_summary *focused_summary(const double *focus, int n_focus, pb_acc **keep)
+{
+    const int H = 1;
+    const double levels[2] = {0.05, 0.5};
+    double series[PB_N_SERIES];
+    pb_path_out out = {.series = series, .irr_kind = PB_IRR_ONE};
+    pb_sketch_plan *plan = pb_sketch_plan_alloc(H);
+    for (int i = 0; i <= 4000; i++) {
+        for (int k = 0; k < PB_N_SERIES; k++) series[k] = log_uniform(i);
+        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : log_uniform(i);
+        pb_sketch_plan_observe(plan, &out);
+    }
+    if (n_focus) assert_true(pb_sketch_plan_focus(plan, n_focus, focus));
+    pb_acc *a = pb_acc_alloc(2025, H, 8192, plan);
+    pb_sketch_plan_free(plan);
+    for (int i = 0; i <= 4000; i++) {
+        for (int k = 0; k < PB_N_SERIES; k++) series[k] = log_uniform(i);
+        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : log_uniform(i);
+        pb_acc_add(a, &out);
+    }
+    pb_acc_flush(a);
+    pb_summary *s = pb_summary_alloc(2025, H, 2, levels);
+    assert_int_equal(pb_acc_finish(a, s), PB_OK);
+    *keep = a;
+    return s;
+}
+
+static void test_plan_focus(void **state)
+{
+    (void)state;
+    const double median[1] = {0.5}, both[2] = {0.05, 0.5};
+    pb_acc *a, *b, *c;
+    pb_summary *s = focused_summary(median, 1, &a);
+    assert_close(s->series[PB_S_CAPEX].q[1], 1, 1e-3);          /* fine */
+    assert_true(s->coarse_series > 0 && s->coarse_metrics > 0);   /* q0.05 = 2^-18: coarse */
+    assert_true(s->series[PB_S_CAPEX].q[0] >= 0x1p-18 && s->series[PB_S_CAPEX].q[0] < 0x1p-17);
+    pb_summary *t = focused_summary(both, 2, &b);
+    assert_int_equal(t->coarse_series + t->coarse_metrics, 0);
+    assert_close(t->series[PB_S_CAPEX].q[0], 0x1p-18, 0x1p-18 * 1e-3);
+    assert_memory_equal(&s->series[PB_S_CAPEX].q[1], &t->series[PB_S_CAPEX].q[1], sizeof(double));
+    pb_summary *u = focused_summary(NULL, 0, &c); /* unfocused: every octave seen, widened */
+    assert_int_equal(u->coarse_series + u->coarse_metrics, 0);
+    assert_true(pb_acc_plan_differs(a, b) >= 0 && pb_acc_plan_differs(b, c) >= 0);
+    pb_summary_free(s);
+    pb_summary_free(t);
+    pb_summary_free(u);
+    pb_acc_free(b);
+    pb_acc_free(c);
+
+    /* Two halves merged give the plan of the whole pilot. */
+    double series[PB_N_SERIES];
+    pb_path_out out = {.series = series, .irr_kind = PB_IRR_ONE};
+    pb_sketch_plan *half[2] = {pb_sketch_plan_alloc(1), pb_sketch_plan_alloc(1)};
+    for (int i = 0; i <= 4000; i++) {
+        for (int k = 0; k < PB_N_SERIES; k++) series[k] = log_uniform(i);
+        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : log_uniform(i);
+        pb_sketch_plan_observe(half[i % 2], &out);
+    }
+    pb_sketch_plan_merge(half[1], half[0]);
+    assert_true(pb_sketch_plan_focus(half[1], 1, median));
+    pb_acc *m = pb_acc_alloc(2025, 1, 8192, half[1]);
+    assert_int_equal(pb_acc_plan_differs(a, m), -1);
+    pb_acc_free(m);
+    pb_acc_free(a);
+    pb_sketch_plan_free(half[0]);
+    pb_sketch_plan_free(half[1]);
+}
+
 /* The same scenario, seed and paths give bit-identical statistics and
  * stored paths for 1, 2, 3, 4 and 8 threads. */
 static void test_threads_bit_identical(void **state)
@@ -245,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_sketch_against_full_sort),
         cmocka_unit_test(test_case8_streaming),
         cmocka_unit_test(test_plan_coarse),
+        cmocka_unit_test(test_plan_focus),
         cmocka_unit_test(test_threads_bit_identical),
     };
     return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);

@@ -102,8 +102,9 @@ void pb_wilson(int64_t k, int64_t n, double *lo, double *hi);
 typedef struct pb_acc pb_acc;
 typedef struct pb_sketch_plan pb_sketch_plan;
 
-/* A plan records, per cell and sign, the powers of two that pilot paths
- * reached.  NULL (after pb_raise) when out of memory. */
+/* A plan counts, per cell, the pilot paths' values by sign and power of
+ * two (about 3.5 MB for the baseline's 409 cells).  NULL (after pb_raise)
+ * when out of memory. */
 pb_sketch_plan *pb_sketch_plan_alloc(int n_years);
 void pb_sketch_plan_free(pb_sketch_plan *p); /* accepts NULL */
 /* Records one pilot path (of the plan's n_years); a non-finite path is
@@ -112,6 +113,13 @@ void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out);
 /* into = the union of into and from (plans for the same years): the order
  * in which pilots are merged does not matter. */
 void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from);
+/* Narrows the windows to the octaves where the quantiles at `levels`
+ * [n_levels] (and their order-statistic intervals) will fall, as the
+ * pilot's ranks predict, with margins (sketch.c); a quantile outside is
+ * counted coarse and flagged.  Call once the pilot is merged; without it,
+ * the windows cover every octave the pilot saw, widened.  False (after
+ * pb_raise) when out of memory. */
+bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels);
 
 /* block_paths: the most paths between two pb_acc_flush calls (a block).
  * plan: fixes the sketch windows (NULL: windows grow with the data); it is
