@@ -97,7 +97,7 @@ int main(int argc, char **argv)
     const size_t stride = (size_t)PB_N_SERIES * (size_t)H;
     enum { KEEP = 8192 };
 
-    pb_sampler *sampler = pb_sampler_alloc(sc, &st);
+    pb_sampler *sampler = pb_sampler_alloc(sc, T, &st);
     if (!sampler) return 2;
     const int C = (int)stride + PB_N_METRICS;
     const int64_t n_blocks = (N + PB_BLOCK - 1) / PB_BLOCK;

@@ -84,7 +84,7 @@ static pb_status keep_finish(pb_visitor *v, void **ts, int T, bool ok)
 static pb_status paths_y(solve_ctx *c, const pb_scenario *sc)
 {
     pb_status st;
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, c->threads, &st);
     if (!s) return st;
     pb_partition part;
     pb_partition_make(&part, PB_BLOCK, c->N, 0, c->N, 0, 1);

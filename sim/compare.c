@@ -295,7 +295,7 @@ pb_status pb_compare_run(const pb_scenario *a, const pb_scenario *b, const pb_co
         return pb_raise(PB_EINPUT, NULL, "scenarios '%s' (%d-%d) and '%s' (%d-%d) have different years", a->file,
                         a->start, a->end, b->file, b->start, b->end);
     pb_status st, st2 = PB_OK;
-    pb_sampler *sa = pb_sampler_alloc(a, &st), *sb = st == PB_OK ? pb_sampler_alloc(b, &st2) : NULL;
+    pb_sampler *sa = pb_sampler_alloc(a, o->threads, &st), *sb = st == PB_OK ? pb_sampler_alloc(b, o->threads, &st2) : NULL;
     if (st == PB_OK) st = st2;
     cmp_ctx c = {.sb = sb, .seed = o->seed, .start = a->start, .H = a->n_years, .cl = layout(a->n_years), .pilot = true};
     /* The pilot: the run's first paths fix every sketch window (run.c). */

@@ -181,7 +181,7 @@ static void plan_steps(pb_sampler *s)
 /* A quantile table for every slot whose law's quantile is iterative (beta,
  * PERT, gamma, truncated normal), one per distinct law: the baseline's
  * nine generation ramps share one. */
-static pb_status build_tables(pb_sampler *s)
+static pb_status build_tables(pb_sampler *s, int threads)
 {
     for (int k = 0; k < s->n_slots; k++) {
         const pb_param *p = s->slots[k].p;
@@ -195,10 +195,11 @@ static pb_status build_tables(pb_sampler *s)
         }
         s->slots[k].q = &s->tables[m];
     }
+    pb_qtable_fill(s->tables, s->n_tables, threads);
     return PB_OK;
 }
 
-pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
+pb_sampler *pb_sampler_alloc(const pb_scenario *sc, int threads, pb_status *st)
 {
     pb_sampler *s = calloc(1, sizeof *s);
     pb_param_ref *refs = calloc(PB_MAX_PARAMS, sizeof *refs);
@@ -225,7 +226,7 @@ pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st)
     if (*st == PB_OK) *st = record_slots(s, refs, n);
     if (*st == PB_OK) *st = check_streams(refs, n);
     if (*st == PB_OK) *st = correlated_group(s);
-    if (*st == PB_OK) *st = build_tables(s);
+    if (*st == PB_OK) *st = build_tables(s, threads);
     if (*st == PB_OK) {
         plan_steps(s);
         *st = pb_sampler_factors_build(s, refs);

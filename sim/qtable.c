@@ -20,11 +20,23 @@ pb_status pb_qtable_init(pb_qtable *t, const pb_param *p)
     t->p = p;
     t->g = NULL;
     t->n = (int)(2 * PB_QTABLE_Y * PB_QTABLE_PER_UNIT);
-    if (!pb_qtable_wanted(p)) return PB_OK;
-    if (!(t->g = malloc((size_t)(t->n + 3) * sizeof *t->g)))
+    if (pb_qtable_wanted(p) && !(t->g = malloc((size_t)(t->n + 3) * sizeof *t->g)))
         return pb_raise(PB_ENOMEM, NULL, "cannot allocate the quantile table of a parameter's law");
-    for (int j = 0; j < t->n + 3; j++) t->g[j] = pb_param_quantile_z(p, -PB_QTABLE_Y + (double)(j - 1) / PB_QTABLE_PER_UNIT);
     return PB_OK;
+}
+
+void pb_qtable_fill(pb_qtable *t, int n_tables, int threads)
+{
+    /* Every node on its own (an iterative inverse CDF, about a microsecond):
+     * the same value on any thread, so the nodes of all tables are one
+     * loop, split between the threads. */
+    const long per = (long)(2 * PB_QTABLE_Y * PB_QTABLE_PER_UNIT) + 3, total = per * n_tables;
+#pragma omp parallel for num_threads(threads > 1 ? threads : 1) schedule(static) default(none) shared(t, total, per)
+    for (long i = 0; i < total; i++) {
+        pb_qtable *q = &t[i / per];
+        const long j = i % per;
+        if (q->g) q->g[j] = pb_param_quantile_z(q->p, -PB_QTABLE_Y + (double)(j - 1) / PB_QTABLE_PER_UNIT);
+    }
 }
 
 double pb_qtable_value(const pb_qtable *t, double y)

@@ -32,9 +32,14 @@ typedef struct {
  * the laws that get a table. */
 bool pb_qtable_wanted(const pb_param *p);
 
-/* Builds the table of p when its quantile is iterative (t->g = NULL
- * otherwise).  PB_ENOMEM (raised) when out of memory. */
+/* Allocates the table of p when its quantile is iterative (t->g = NULL
+ * otherwise); pb_qtable_fill computes it.  PB_ENOMEM (raised) when out of
+ * memory. */
 pb_status pb_qtable_init(pb_qtable *t, const pb_param *p);
+
+/* Computes the nodes of the tables t[0 .. n_tables-1] (made by
+ * pb_qtable_init) on `threads` threads: the same values for any number. */
+void pb_qtable_fill(pb_qtable *t, int n_tables, int threads);
 
 /* Q(Phi(y)): from the table inside [-Y, Y), else pb_param_quantile_z. */
 double pb_qtable_value(const pb_qtable *t, double y);

@@ -230,7 +230,7 @@ pb_status pb_run_mc(const pb_scenario *sc, const pb_run_opts *o, pb_run_result *
     pb_partition part;
     pb_partition_make(&part, PB_BLOCK, N, o->first, B, rank, ranks);
     pb_status st;
-    pb_sampler *sampler = pb_sampler_alloc(sc, &st);
+    pb_sampler *sampler = pb_sampler_alloc(sc, o->threads, &st);
     if (st == PB_OK) st = pb_path_set_alloc(&res->stored, pb_partition_paths_below(&part, o->store_paths), H);
     if (st == PB_OK) st = pb_path_set_alloc(&res->edges, pb_partition_edge_paths(&part), H);
     stats s = {sc->start, H, NULL, NULL};

@@ -76,10 +76,10 @@ static bool usable(double y, bool year) { return isfinite(y) || (year && y == IN
 /* ------------------------------------------------------------------ */
 /* Checks                                                               */
 
-static pb_status count_factors(const pb_scenario *sc, int *d)
+static pb_status count_factors(const pb_scenario *sc, int threads, int *d)
 {
     pb_status st;
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, threads, &st);
     if (!s) return st;
     *d = pb_sampler_n_factors(s);
     pb_sampler_free(s);
@@ -100,7 +100,7 @@ pb_status pb_sens_check(const pb_scenario *sc, const pb_sens_opts *o)
     if (var && o->n < 2) return pb_raise(PB_EUSAGE, NULL, "method %s needs -n of at least 2, not %lld", vname, (long long)o->n);
     if (var) {
         int d = 0;
-        pb_status st = count_factors(sc, &d);
+        pb_status st = count_factors(sc, o->threads, &d);
         if (st != PB_OK) return st;
         if (d == 0) return pb_raise(PB_EUSAGE, NULL, "method %s: the scenario has no factor that varies between paths "
                                     "(no distribution, no shocks, no regime)", vname);
@@ -489,7 +489,7 @@ pb_status pb_sensitivity(const pb_scenario *sc, const pb_sens_opts *o, pb_sens_r
     r->n_out = o->n_out;
     pb_status st = pb_sens_check(sc, o);
     if (st != PB_OK) return st;
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, o->threads, &st);
     if (!s) return st;
     r->n_factors = pb_sampler_n_factors(s);
     r->names = calloc((size_t)r->n_factors + 1, sizeof *r->names);

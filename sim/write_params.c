@@ -109,7 +109,7 @@ pb_status pb_write_path_params(hid_t grp, const char *tmp, const pb_paths_part *
 {
     if (!pp->sc) return PB_OK;
     pb_status st;
-    pb_sampler *s = pb_sampler_alloc(pp->sc, &st);
+    pb_sampler *s = pb_sampler_alloc(pp->sc, 1, &st);
     if (!s) return st;
     factor_list *lp = malloc(sizeof *lp), *ly = malloc(sizeof *ly);
     double *P = NULL, *Y = NULL;

@@ -96,7 +96,7 @@ static drawer drawer_open(const char *file)
 {
     drawer d = {load(file, NULL, 0), NULL, pb_rng_alloc(), malloc(sizeof *d.in)};
     pb_status st;
-    d.s = pb_sampler_alloc(d.sc, &st);
+    d.s = pb_sampler_alloc(d.sc, 2, &st);
     if (!d.s || !d.r || !d.in) fail_msg("cannot make a sampler for %s", file);
     return d;
 }
@@ -118,7 +118,7 @@ static void test_set_keeps_other_draws(void **state)
                     "gpu.generations.Rubin.cost={dist: triangular, min: 0.05, mode: 0.1, max: 0.3}"};
     pb_scenario *a = load(SRCDIR "/scenarios/baseline.yaml", NULL, 0), *b = load(SRCDIR "/scenarios/baseline.yaml", sets, 2);
     pb_status st_;
-    pb_sampler *sa = pb_sampler_alloc(a, &st_), *sb = pb_sampler_alloc(b, &st_);
+    pb_sampler *sa = pb_sampler_alloc(a, 1, &st_), *sb = pb_sampler_alloc(b, 1, &st_);
     gsl_rng *r = pb_rng_alloc();
     pb_path_in *ia = malloc(sizeof *ia), *ib = malloc(sizeof *ib);
     int differ_si = 0, differ_cost = 0;
@@ -177,6 +177,7 @@ static double *draws(const pb_param *p, const char *name, int n)
     uint32_t stream = pb_stream_id(name);
     pb_qtable t;
     assert_int_equal(pb_qtable_init(&t, p), PB_OK);
+    pb_qtable_fill(&t, 1, 1);
     for (int i = 0; i < n; i++) {
         pb_rng_start(r, 2025, (uint64_t)i, stream, 0);
         x[i] = tabled ? pb_qtable_value(&t, gsl_ran_gaussian_ziggurat(r, 1.0)) : pb_param_sample(p, r);
@@ -353,6 +354,7 @@ static void test_quantile_table(void **state)
         pb_qtable t;
         assert_int_equal(pb_qtable_init(&t, &p), PB_OK);
         assert_non_null(t.g);
+        pb_qtable_fill(&t, 1, 2);
         double mean, var, worst = 0;
         pb_param_moments(&p, &mean, &var);
         pb_rng_start(r, 11, k, 1, 0);
@@ -379,7 +381,8 @@ static void test_quantile_table(void **state)
 /* A path's draws go through the tables: the baseline's discount rate (a
  * PERT law, uncorrelated) in pb_draw_path is, to the bit, its table at the
  * first ziggurat normal of its stream, and so are the nine generation
- * ramps that share one law and one table, each from its own stream. */
+ * ramps that share one law and one table, each from its own stream.  The
+ * sampler's tables are computed on two threads, these on one. */
 static void test_path_draws_use_tables(void **state)
 {
     (void)state;
@@ -391,6 +394,8 @@ static void test_path_draws_use_tables(void **state)
     assert_int_equal(pb_qtable_init(&t_r, &sc->discount_rate), PB_OK);
     const int g = 2; /* Rubin .. Next2040 share pert(0.05, 0.15, 0.30) */
     assert_int_equal(pb_qtable_init(&t_ramp, &sc->gen[g].ramp), PB_OK);
+    pb_qtable_fill(&t_r, 1, 1); /* one thread here, two for the drawer's sampler: the same bits */
+    pb_qtable_fill(&t_ramp, 1, 1);
     for (uint64_t path = 0; path < 1000; path++) {
         pb_draw_path(d.s, sc->seed, path, d.r, d.in);
         pb_rng_start(r2, sc->seed, path, pb_stream_id("finance.discount_rate"), 0);

@@ -49,7 +49,7 @@ static void test_factor_list(void **state)
     (void)state;
     pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", NULL, 0);
     pb_status st;
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, 1, &st);
     assert_non_null(s);
     /* corr.yaml draws compute_share, base, growth.initial, long_run and the
      * discount rate per path, has shocks and the regime chain. */
@@ -74,7 +74,7 @@ static void test_resample_one(void **state)
     (void)state;
     pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", NULL, 0);
     pb_status st;
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, 1, &st);
     const int nf = pb_sampler_n_factors(s), gi = pb_sampler_find_factor(s, "revenue.growth.initial"),
               sh = pb_sampler_find_factor(s, "revenue.shocks");
     unsigned char *none = calloc((size_t)nf, 1), *one = calloc((size_t)nf, 1), *shocks = calloc((size_t)nf, 1);
@@ -117,7 +117,7 @@ static void test_conditional_copula(void **state)
     (void)state;
     pb_scenario *sc = load(SRCDIR "/tests/data/corr.yaml", pair_sets, 1);
     pb_status st;
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, 1, &st);
     assert_non_null(s);
     const int nf = pb_sampler_n_factors(s), fb = pb_sampler_find_factor(s, "revenue.base"),
               fl = pb_sampler_find_factor(s, "revenue.growth.long_run");

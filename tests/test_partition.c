@@ -121,7 +121,7 @@ static void test_visitor(void **state)
     pb_status st;
     pb_scenario *sc = pb_scenario_load(SRCDIR "/tests/data/small.yaml", NULL, 0, &st);
     assert_non_null(sc);
-    pb_sampler *s = pb_sampler_alloc(sc, &st);
+    pb_sampler *s = pb_sampler_alloc(sc, 1, &st);
     assert_non_null(s);
     const int threads[] = {1, 2, 5};
     for (int i = 0; i < 3; i++) {

@@ -83,7 +83,7 @@ static void test_fill_asks_for_exactly_the_registry(void **state)
         }
         /* The sampler accepts it (it refuses a parameter without a path). */
         pb_status sst;
-        pb_sampler *smp = pb_sampler_alloc(sc, &sst);
+        pb_sampler *smp = pb_sampler_alloc(sc, 1, &sst);
         assert_non_null(smp);
         pb_sampler_free(smp);
         pb_scenario_free(sc);

@@ -33,10 +33,12 @@ void pb_path_in_central(const pb_scenario *sc, pb_path_in *in);
  * the correlations.  Read-only once built; shared by all threads. */
 typedef struct pb_sampler pb_sampler;
 
-/* Prepares sc (which must outlive the sampler).  NULL after pb_raise, with
- * *st PB_ENOMEM when out of memory, PB_EINTERNAL if two streams' ids
- * collide or a path would draw a parameter the registry does not hold. */
-pb_sampler *pb_sampler_alloc(const pb_scenario *sc, pb_status *st);
+/* Prepares sc (which must outlive the sampler), on `threads` threads (the
+ * quantile tables of its laws, about 4 ms each on one thread; the result
+ * is the same for any number).  NULL after pb_raise, with *st PB_ENOMEM
+ * when out of memory, PB_EINTERNAL if two streams' ids collide or a path
+ * would draw a parameter the registry does not hold. */
+pb_sampler *pb_sampler_alloc(const pb_scenario *sc, int threads, pb_status *st);
 /* The years of the sampler's scenario (H). */
 int pb_sampler_years(const pb_sampler *s);
 void pb_sampler_free(pb_sampler *s); /* accepts NULL */
