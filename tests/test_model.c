@@ -280,6 +280,18 @@ static void test_case7_irr(void **state)
     const double one[2] = {-100, 110};
     assert_int_equal(pb_irr(one, 2, ws, &rate), PB_IRR_ONE);
     assert_close(rate, 0.10, 1e-10);
+    /* One sign change: the scan's cells are halved down to the root's
+     * before Brent.  -100, 50 -> -0.5; -100, 1000 -> 9 (near the end of
+     * the range, 10); -100, 1300 -> 12, beyond it: none; -100, 0, 0, 800
+     * -> 1 (1 + rho = 800/100 cubed root = 2). */
+    const double half[2] = {-100, 50}, nine[2] = {-100, 1000}, twelve[2] = {-100, 1300}, cube[4] = {-100, 0, 0, 800};
+    assert_int_equal(pb_irr(half, 2, ws, &rate), PB_IRR_ONE);
+    assert_close(rate, -0.5, 1e-10);
+    assert_int_equal(pb_irr(nine, 2, ws, &rate), PB_IRR_ONE);
+    assert_close(rate, 9, 1e-10);
+    assert_int_equal(pb_irr(twelve, 2, ws, &rate), PB_IRR_NONE);
+    assert_int_equal(pb_irr(cube, 4, ws, &rate), PB_IRR_ONE);
+    assert_close(rate, 1, 1e-10);
     /* Several sign changes but one root in the scan: -100, 50, -10, 100
      * (Descartes allows three).  The root, by scipy.optimize.brentq to
      * 1e-14: 0.158622126100923; and NPV = 0 there. */
