@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------ */
 /* Plans                                                                */
@@ -11,18 +12,24 @@
 /* A sketch plan: for each cell and sign, the octaves that get fine buckets,
  * from a pilot of the run's first paths (the same paths whatever the
  * threads, ranks or parts).  Memory is then fixed before the run and does
- * not grow with its paths.  The pilot's values are counted by class
- * (negative octaves from the largest magnitude down, zero, positive
- * octaves upward), so that plans merge exactly and the windows can be
- * focused on the ranks where the reported quantiles will fall
- * (pb_sketch_plan_focus). */
+ * not grow with its paths.  Each pilot path is kept as a row of classes,
+ * one per cell (negative octaves from the largest magnitude down, zero,
+ * positive octaves upward; NO_CLASS for a value the sketch does not
+ * take): rows merge by concatenation, so a merged plan is the same in any
+ * order, its memory is that of the pilot's paths (at most PB_PILOT rows of
+ * 2 bytes a cell: 3.3 MB for the baseline, whatever the threads), and the
+ * windows can be focused on the ranks where the reported quantiles will
+ * fall (pb_sketch_plan_focus). */
 #define PLAN_CLASSES (2 * SKETCH_OCTAVES + 1)
 #define ZERO_CLASS SKETCH_OCTAVES
+#define NO_CLASS UINT16_MAX
 
 struct pb_sketch_plan {
     int H, n_cells;
     int32_t *lo, *hi;   /* [n_cells][2]: octave index range seen, sign 0 negative, 1 positive */
-    uint32_t *count;    /* [n_cells][PLAN_CLASSES]: pilot values by class */
+    uint16_t *row;      /* [n_rows][n_cells]: the class of each pilot value */
+    int64_t n_rows, cap_rows;
+    bool failed;        /* a row could not be stored: out of memory (pb_sketch_plan_focus reports it) */
     int32_t *wlo, *whi; /* [n_cells][2]: focused windows (octaves, margins included), or NULL */
 };
 
@@ -34,9 +41,8 @@ pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
         p->n_cells = PB_N_SERIES * n_years + PB_N_METRICS;
         p->lo = malloc(2 * (size_t)p->n_cells * sizeof *p->lo);
         p->hi = malloc(2 * (size_t)p->n_cells * sizeof *p->hi);
-        p->count = calloc((size_t)p->n_cells * PLAN_CLASSES, sizeof *p->count);
     }
-    if (!p || !p->lo || !p->hi || !p->count) {
+    if (!p || !p->lo || !p->hi) {
         pb_sketch_plan_free(p);
         pb_raise(PB_ENOMEM, NULL, "out of memory");
         return NULL;
@@ -45,38 +51,62 @@ pb_sketch_plan *pb_sketch_plan_alloc(int n_years)
     return p;
 }
 
+static void unfocus(pb_sketch_plan *p)
+{
+    free(p->wlo);
+    free(p->whi);
+    p->wlo = p->whi = NULL;
+}
+
 void pb_sketch_plan_free(pb_sketch_plan *p)
 {
     if (!p) return;
     free(p->lo);
     free(p->hi);
-    free(p->count);
-    free(p->wlo);
-    free(p->whi);
+    free(p->row);
+    unfocus(p);
     free(p);
 }
 
-static void plan_see(pb_sketch_plan *p, int k, double v)
+/* Room for n more rows; false (and p->failed) when out of memory. */
+static bool plan_reserve(pb_sketch_plan *p, int64_t n)
+{
+    if (p->n_rows + n <= p->cap_rows) return true;
+    int64_t cap = p->cap_rows ? 2 * p->cap_rows : 64;
+    if (cap < p->n_rows + n) cap = p->n_rows + n;
+    uint16_t *r = realloc(p->row, (size_t)cap * (size_t)p->n_cells * sizeof *r);
+    if (!r) {
+        p->failed = true;
+        return false;
+    }
+    p->row = r;
+    p->cap_rows = cap;
+    return true;
+}
+
+/* The class of v, which also widens the octave range seen of cell k. */
+static uint16_t plan_see(pb_sketch_plan *p, int k, double v)
 {
     double av = fabs(v);
-    if (isnan(av) || isinf(av)) return;
-    uint32_t *count = p->count + (size_t)k * PLAN_CLASSES;
-    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP))) { count[ZERO_CLASS]++; return; }
+    if (isnan(av) || isinf(av)) return NO_CLASS;
+    if (!(av >= ldexp(1.0, SKETCH_MIN_EXP))) return ZERO_CLASS;
     int e;
     frexp(av, &e); /* av in [2^(e-1), 2^e) */
     int32_t o = e - 1 - SKETCH_MIN_EXP, side = v > 0;
-    count[side ? ZERO_CLASS + 1 + o : ZERO_CLASS - 1 - o]++;
     if (o < p->lo[2 * k + side]) p->lo[2 * k + side] = o;
     if (o > p->hi[2 * k + side]) p->hi[2 * k + side] = o;
+    return (uint16_t)(side ? ZERO_CLASS + 1 + o : ZERO_CLASS - 1 - o);
 }
 
 void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out)
 {
-    if (out->nonfinite) return;
+    if (out->nonfinite || !plan_reserve(p, 1)) return;
+    uint16_t *row = p->row + (size_t)p->n_rows++ * (size_t)p->n_cells;
     const int SH = PB_N_SERIES * p->H;
-    for (int k = 0; k < SH; k++) plan_see(p, k, out->series[k]);
+    for (int k = 0; k < SH; k++) row[k] = plan_see(p, k, out->series[k]);
     for (int m = 0; m < PB_N_METRICS; m++)
-        if (!pb_metric_is_year(m) && (m != PB_M_IRR || out->irr_kind == PB_IRR_ONE)) plan_see(p, SH + m, out->metric[m]);
+        row[SH + m] = !pb_metric_is_year(m) && (m != PB_M_IRR || out->irr_kind == PB_IRR_ONE)
+                          ? plan_see(p, SH + m, out->metric[m]) : NO_CLASS;
 }
 
 void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
@@ -85,30 +115,38 @@ void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
         if (from->lo[i] < into->lo[i]) into->lo[i] = from->lo[i];
         if (from->hi[i] > into->hi[i]) into->hi[i] = from->hi[i];
     }
-    for (size_t i = 0; i < (size_t)into->n_cells * PLAN_CLASSES; i++) into->count[i] += from->count[i];
+    into->failed |= from->failed;
+    unfocus(into); /* the windows are those of the merged rows: focus again */
+    if (from->n_rows && plan_reserve(into, from->n_rows)) {
+        memcpy(into->row + (size_t)into->n_rows * (size_t)into->n_cells, from->row,
+               (size_t)from->n_rows * (size_t)from->n_cells * sizeof *from->row);
+        into->n_rows += from->n_rows;
+    }
 }
 
-
-/* Focusing (pb_sketch_plan_focus).  The pilot's order statistics at ranks
- * q (n - 1) -+ FOCUS_Z sd (sd = sqrt(n q (1 - q)), the spread of a rank
- * count) bracket the run's quantile at level q, and its order-statistic
- * interval (narrower: 1.96 sd of the run's paths, which are at least the
- * pilot's), but for odds of about 1 in 3.5 million per quantile; the window
- * then reaches one octave (a factor of 2) beyond the values at those
- * ranks.  Where a rank interval reaches the pilot's smallest or largest
- * magnitude of a sign, two octaves; where it reaches across zero, ten
- * toward zero (magnitudes thin out there one octave at a time).  A
- * quantile that still falls outside is flagged, never wrong (stats.h). */
+/* Focusing (pb_sketch_plan_focus).  For a level q, the pilot's n values
+ * of ranks q (n - 1) -+ (FOCUS_Z sd + 2), sd = sqrt(n q (1 - q)) the
+ * spread of a rank count, bracket the quantile of the run's paths, and
+ * its order-statistic interval when the run has at least n paths (1.96 of
+ * the run's sd, narrower), but for odds of about 1 in 3.5 million at each
+ * end.  The window covers the powers of two of those values and one more
+ * on either side (a factor of 2); two where the rank interval holds the
+ * pilot's smallest or largest value of a sign; ten toward zero where it
+ * reaches across zero (magnitudes thin out there a power of two at a
+ * time).  A quantile that still falls outside is flagged, never wrong
+ * (stats.h).  A part of a run (paths A:B) with fewer paths than the
+ * pilot has wider intervals of its own: those may be flagged, never the
+ * merged run's. */
 #define FOCUS_Z 5.0
 #define FOCUS_MARGIN 1
 #define FOCUS_EXTREME 2
 #define FOCUS_ZERO 10
 
-/* The class of the value of 0-based rank r (r < the count's total). */
-static int class_of_rank(const uint32_t *count, int64_t r)
+/* The class of the value of 0-based rank r (r < the counts' total), the
+ * counts starting at class c. */
+static int class_of_rank(const uint32_t *count, int c, int64_t r)
 {
     int64_t cum = 0;
-    int c = 0;
     while ((cum += count[c]) <= r) c++;
     return c;
 }
@@ -122,13 +160,12 @@ static void cover(int32_t *lo, int32_t *hi, int32_t a, int32_t b)
     if (b > *hi) *hi = b;
 }
 
-/* The focused windows of cell k for the rank interval of one level: the
- * classes from rank r0's to rank r1's, per sign as octaves, with their
- * margins. */
-static void focus_level(const pb_sketch_plan *p, int k, int64_t r0, int64_t r1, int64_t n, int32_t *wlo, int32_t *whi)
+/* The focused windows of cell k for the rank interval [r0, r1] of one
+ * level: the classes a .. b of those ranks, per sign as octaves, with
+ * their margins. */
+static void focus_level(const pb_sketch_plan *p, int k, int a, int b, int64_t r0, int64_t r1, int64_t n, int32_t *wlo,
+                        int32_t *whi)
 {
-    const uint32_t *count = p->count + (size_t)k * PLAN_CLASSES;
-    const int a = class_of_rank(count, r0), b = class_of_rank(count, r1);
     const bool across = a <= ZERO_CLASS && b >= ZERO_CLASS;
     for (int side = 0; side < 2; side++) {
         /* This sign's classes in [a, b], as octaves from near zero outward. */
@@ -138,36 +175,59 @@ static void focus_level(const pb_sketch_plan *p, int k, int64_t r0, int64_t r1, 
         else continue;
         const int32_t seen_lo = p->lo[2 * k + side], seen_hi = p->hi[2 * k + side];
         if (near < seen_lo) near = seen_lo; /* the empty classes between the pilot's values and zero */
-        const bool lowest = near == seen_lo, highest = far == seen_hi;
-        const bool to_zero = side == 0 ? r1 == n - 1 || across : r0 == 0 || across; /* reaches this sign's end near zero */
-        const int32_t below = lowest && across ? FOCUS_ZERO : lowest && to_zero ? FOCUS_EXTREME : FOCUS_MARGIN;
-        const bool outward = side == 0 ? r0 == 0 : r1 == n - 1;
-        const int32_t above = highest && outward ? FOCUS_EXTREME : FOCUS_MARGIN;
+        /* The pilot's value of this sign nearest zero is rank n - 1 for a
+         * negative cell and rank 0 for a positive one; the farthest is
+         * rank 0 for negatives, n - 1 for positives. */
+        const bool holds_near = side == 0 ? r1 == n - 1 : r0 == 0, holds_far = side == 0 ? r0 == 0 : r1 == n - 1;
+        const int32_t below = near == seen_lo && across ? FOCUS_ZERO : near == seen_lo && holds_near ? FOCUS_EXTREME : FOCUS_MARGIN;
+        const int32_t above = far == seen_hi && holds_far ? FOCUS_EXTREME : FOCUS_MARGIN;
         cover(&wlo[side], &whi[side], near - below, far + above);
     }
 }
 
+/* Cell k's counts by class into count (zero outside [*c0, *c1], the
+ * classes the cell's octave ranges allow); returns their total. */
+static int64_t cell_counts(const pb_sketch_plan *p, int k, uint32_t *count, int *c0, int *c1)
+{
+    *c0 = p->hi[2 * k] >= 0 ? ZERO_CLASS - 1 - p->hi[2 * k] : ZERO_CLASS;
+    *c1 = p->hi[2 * k + 1] >= 0 ? ZERO_CLASS + 1 + p->hi[2 * k + 1] : ZERO_CLASS;
+    memset(count + *c0, 0, (size_t)(*c1 - *c0 + 1) * sizeof *count);
+    int64_t n = 0;
+    for (int64_t i = 0; i < p->n_rows; i++) {
+        const uint16_t c = p->row[(size_t)i * (size_t)p->n_cells + (size_t)k];
+        if (c != NO_CLASS) {
+            count[c]++;
+            n++;
+        }
+    }
+    return n;
+}
+
 bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels)
 {
-    if (!p->wlo) p->wlo = malloc(2 * (size_t)p->n_cells * sizeof *p->wlo);
-    if (!p->whi) p->whi = malloc(2 * (size_t)p->n_cells * sizeof *p->whi);
-    if (!p->wlo || !p->whi) {
-        pb_raise(PB_ENOMEM, NULL, "out of memory");
+    unfocus(p);
+    p->wlo = malloc(2 * (size_t)p->n_cells * sizeof *p->wlo);
+    p->whi = malloc(2 * (size_t)p->n_cells * sizeof *p->whi);
+    uint32_t *count = malloc(PLAN_CLASSES * sizeof *count);
+    if (!p->wlo || !p->whi || !count || p->failed) {
+        unfocus(p);
+        free(count);
+        pb_raise(PB_ENOMEM, NULL, "out of memory for the sketch plan");
         return false;
     }
     for (int k = 0; k < p->n_cells; k++) {
-        const uint32_t *count = p->count + (size_t)k * PLAN_CLASSES;
-        int64_t n = 0;
-        for (int c = 0; c < PLAN_CLASSES; c++) n += count[c];
+        int c0, c1;
+        const int64_t n = cell_counts(p, k, count, &c0, &c1);
         int32_t *wlo = p->wlo + 2 * k, *whi = p->whi + 2 * k;
         wlo[0] = wlo[1] = INT32_MAX;
         whi[0] = whi[1] = -1;
         for (int i = 0; i < n_levels && n > 0; i++) {
             const double q = levels[i], h = q * (double)(n - 1), d = FOCUS_Z * sqrt((double)n * q * (1 - q)) + 2;
             const int64_t r0 = h - d <= 0 ? 0 : (int64_t)floor(h - d), r1 = h + d >= (double)(n - 1) ? n - 1 : (int64_t)ceil(h + d);
-            focus_level(p, k, r0, r1, n, wlo, whi);
+            focus_level(p, k, class_of_rank(count, c0, r0), class_of_rank(count, c0, r1), r0, r1, n, wlo, whi);
         }
     }
+    free(count);
     return true;
 }
 
