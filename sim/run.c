@@ -21,8 +21,9 @@ void pb_run_result_clear(pb_run_result *res)
 }
 
 /* ------------------------------------------------------------------ */
-/* The pilot's visitor: per-thread sketch plans, merged (min and max of the
- * powers of two seen merge in any order). */
+/* The pilot's visitor: per-thread sketch plans, merged (their paths are
+ * pooled: the same plan in any order), then focused on the run's quantile
+ * levels (run_pilot). */
 
 typedef struct {
     int H;

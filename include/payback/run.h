@@ -32,7 +32,8 @@ typedef struct {
      * --precision's batches): NULL, or *plan NULL to compute it and leave it
      * there (the caller frees it with pb_sketch_plan_free), or a plan from
      * an earlier call, used as it is.  The plan depends only on the run's
-     * first paths (PB_PILOT), so every batch would compute the same one. */
+     * first paths (PB_PILOT) and the scenario's quantile levels, so every
+     * batch would compute the same one. */
     pb_sketch_plan **plan;
     bool acc_only;          /* leave res->summary NULL: the caller finishes res->acc itself (run --precision) */
     pb_visitor *const *extra; /* further visitors of the kernel (e.g. run --precision's counts), or NULL */

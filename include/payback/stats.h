@@ -102,23 +102,27 @@ void pb_wilson(int64_t k, int64_t n, double *lo, double *hi);
 typedef struct pb_acc pb_acc;
 typedef struct pb_sketch_plan pb_sketch_plan;
 
-/* A plan counts, per cell, the pilot paths' values by sign and power of
- * two (about 3.5 MB for the baseline's 409 cells).  NULL (after pb_raise)
- * when out of memory. */
+/* A plan keeps, per pilot path and cell, the value's sign and power of two
+ * (2 bytes: 3.3 MB for the baseline's 4,096 pilot paths of 409 cells,
+ * however they are split between threads).  NULL (after pb_raise) when
+ * out of memory. */
 pb_sketch_plan *pb_sketch_plan_alloc(int n_years);
 void pb_sketch_plan_free(pb_sketch_plan *p); /* accepts NULL */
 /* Records one pilot path (of the plan's n_years); a non-finite path is
- * ignored, as are year metrics (they need no sketch). */
+ * ignored, as are year metrics (they need no sketch).  Out of memory, the
+ * plan is marked failed and pb_sketch_plan_focus reports it. */
 void pb_sketch_plan_observe(pb_sketch_plan *p, const pb_path_out *out);
-/* into = the union of into and from (plans for the same years): the order
- * in which pilots are merged does not matter. */
+/* into = the pilot paths of into and of from (two plans for the same
+ * years): the order in which pilots are merged does not matter.  into is
+ * left unfocused: focus it after the last merge. */
 void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from);
 /* Narrows the windows to the octaves where the quantiles at `levels`
  * [n_levels] (and their order-statistic intervals) will fall, as the
  * pilot's ranks predict, with margins (sketch.c); a quantile outside is
  * counted coarse and flagged.  Call once the pilot is merged; without it,
  * the windows cover every octave the pilot saw, widened.  False (after
- * pb_raise) when out of memory. */
+ * pb_raise; p is then unfocused) when out of memory, now or when a path
+ * was observed. */
 bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels);
 
 /* block_paths: the most paths between two pb_acc_flush calls (a block).
