@@ -96,7 +96,7 @@ pb_irr_kind irr_solve(const double *N, int n, irr_ws *ws, double *rate)
     if (changes <= 1) {
         /* One root at most: where the two ends differ in sign, halve the
          * grid's cells down to the one whose ends do (8 evaluations for
-         * the 220 points), and Brent there, as after a full scan (model.md
+         * the 142 points), and Brent there, as after a full scan (model.md
          * §7).  Brent from a cell 0.05 wide in ln(1+rho) takes about 8
          * steps on the baseline; from the whole range it took 17. */
         int i0 = 0, i1 = G - 1;
@@ -106,8 +106,11 @@ pb_irr_kind irr_solve(const double *N, int n, irr_ws *ws, double *rate)
         while (s0 != 0 && s1 != 0 && i1 - i0 > 1) {
             const int mid = (i0 + i1) / 2;
             const double fm = npv_at(grid_rho[mid], &a);
-            if (sign_of(fm) == s0) i0 = mid, f0 = fm;
-            else i1 = mid, f1 = fm; /* (a zero at mid: Brent returns it) */
+            /* A zero at mid: Brent returns it.  NaN (inf - inf: the flows
+             * times (1+rho)^-tau overflow both ways) only happens toward
+             * rho = -0.99, left of the root. */
+            if (isnan(fm) || sign_of(fm) == s0) i0 = mid, f0 = fm;
+            else i1 = mid, f1 = fm;
         }
         *rate = brent(ws, &a, grid_rho[i0], grid_rho[i1], f0, f1);
         return isfinite(*rate) ? PB_IRR_ONE : PB_IRR_NONE;

@@ -205,38 +205,60 @@ static void test_plan_coarse(void **state)
  * 40 octaves, v_i = 2^(-20 + i/100), i = 0..4000, in every cell.  For the
  * level 0.5 the pilot's ranks 2000 -+ (5 sqrt(4001/4) + 2 = 160.1) are
  * 1839 .. 2161, values 2^-1.61 .. 2^1.61, octaves 2^-2 .. 2^1; with one
- * octave of margin the window is 2^-3 .. 2^2 (6 of the 44 octaves the
- * unfocused plan covers).  The same values through the accumulator: the
- * median (2^0 = 1) is fine, within 0.1 %; the 5 % quantile (2^-18) lies
- * outside and is flagged coarse, unless 0.05 is among the focus levels.
- * A plan merged from two halves of the pilot focuses to the same windows. */
+ * octave of margin the window is 2^-3 .. 2^2 (6 of the 45 octaves,
+ * 2^-22 .. 2^22, the unfocused plan covers).  The same values through the
+ * accumulator: the median (2^0 = 1) is fine, within 0.1 %; the 5 %
+ * quantile (2^-18) lies outside and is flagged coarse, unless 0.05 is
+ * among the focus levels; focused or not, the same bits where neither is
+ * coarse.  A plan merged from two halves of the pilot focuses to the same
+ * windows. */
 static double log_uniform(int i) { return ldexp(1.0, -20 + i / 100) * exp2((i % 100) / 100.0); }
 
-static pb_summary *focused_summary(const double *focus, int n_focus, pb_acc **keep)
+/* One value in every cell that takes a sketch. */
+static void every_cell(pb_path_out *out, double v)
 {
-    const int H = 1;
-    const double levels[2] = {0.05, 0.5};
+    for (int k = 0; k < PB_N_SERIES; k++) out->series[k] = v;
+    for (int m = 0; m < PB_N_METRICS; m++) out->metric[m] = pb_metric_is_year(m) ? INFINITY : v;
+}
+
+/* A one-year accumulator whose plan saw pilot(0 .. 4000), focused on
+ * focus[n_focus] (n_focus 0: unfocused), after data(0 .. 4000), and its
+ * summary at levels[n_levels]. */
+static pb_summary *focused_summary(double (*pilot)(int), double (*data)(int), const double *focus, int n_focus,
+                                   const double *levels, int n_levels, pb_acc **keep)
+{
     double series[PB_N_SERIES];
     pb_path_out out = {.series = series, .irr_kind = PB_IRR_ONE};
-    pb_sketch_plan *plan = pb_sketch_plan_alloc(H);
+    pb_sketch_plan *plan = pb_sketch_plan_alloc(1);
     for (int i = 0; i <= 4000; i++) {
-        for (int k = 0; k < PB_N_SERIES; k++) series[k] = log_uniform(i);
-        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : log_uniform(i);
+        every_cell(&out, pilot(i));
         pb_sketch_plan_observe(plan, &out);
     }
     if (n_focus) assert_true(pb_sketch_plan_focus(plan, n_focus, focus));
-    pb_acc *a = pb_acc_alloc(2025, H, 8192, plan);
+    pb_acc *a = pb_acc_alloc(2025, 1, 8192, plan);
     pb_sketch_plan_free(plan);
     for (int i = 0; i <= 4000; i++) {
-        for (int k = 0; k < PB_N_SERIES; k++) series[k] = log_uniform(i);
-        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : log_uniform(i);
+        every_cell(&out, data(i));
         pb_acc_add(a, &out);
     }
     pb_acc_flush(a);
-    pb_summary *s = pb_summary_alloc(2025, H, 2, levels);
+    pb_summary *s = pb_summary_alloc(2025, 1, n_levels, levels);
     assert_int_equal(pb_acc_finish(a, s), PB_OK);
     *keep = a;
     return s;
+}
+
+/* The quantiles and their intervals of every series, bit for bit. */
+static void assert_same_quantiles(const pb_summary *s, const pb_summary *t)
+{
+    const size_t Q = (size_t)s->n_quantiles * sizeof(double);
+    for (int k = 0; k < PB_N_SERIES; k++) {
+        assert_memory_equal(s->series[k].q, t->series[k].q, Q);
+        assert_memory_equal(s->series[k].q_lo, t->series[k].q_lo, Q);
+        assert_memory_equal(s->series[k].q_hi, t->series[k].q_hi, Q);
+    }
+    for (int m = 0; m < PB_N_METRICS; m++)
+        if (!pb_metric_is_year(m)) assert_memory_equal(s->metric[m].q, t->metric[m].q, Q);
 }
 
 static void test_plan_focus(void **state)
@@ -244,16 +266,17 @@ static void test_plan_focus(void **state)
     (void)state;
     const double median[1] = {0.5}, both[2] = {0.05, 0.5};
     pb_acc *a, *b, *c;
-    pb_summary *s = focused_summary(median, 1, &a);
+    pb_summary *s = focused_summary(log_uniform, log_uniform, median, 1, both, 2, &a);
     assert_close(s->series[PB_S_CAPEX].q[1], 1, 1e-3);          /* fine */
     assert_true(s->coarse_series > 0 && s->coarse_metrics > 0);   /* q0.05 = 2^-18: coarse */
     assert_true(s->series[PB_S_CAPEX].q[0] >= 0x1p-18 && s->series[PB_S_CAPEX].q[0] < 0x1p-17);
-    pb_summary *t = focused_summary(both, 2, &b);
+    pb_summary *t = focused_summary(log_uniform, log_uniform, both, 2, both, 2, &b);
     assert_int_equal(t->coarse_series + t->coarse_metrics, 0);
     assert_close(t->series[PB_S_CAPEX].q[0], 0x1p-18, 0x1p-18 * 1e-3);
     assert_memory_equal(&s->series[PB_S_CAPEX].q[1], &t->series[PB_S_CAPEX].q[1], sizeof(double));
-    pb_summary *u = focused_summary(NULL, 0, &c); /* unfocused: every octave seen, widened */
+    pb_summary *u = focused_summary(log_uniform, log_uniform, NULL, 0, both, 2, &c); /* unfocused */
     assert_int_equal(u->coarse_series + u->coarse_metrics, 0);
+    assert_same_quantiles(t, u);
     assert_true(pb_acc_plan_differs(a, b) >= 0 && pb_acc_plan_differs(b, c) >= 0);
     pb_summary_free(s);
     pb_summary_free(t);
@@ -266,8 +289,7 @@ static void test_plan_focus(void **state)
     pb_path_out out = {.series = series, .irr_kind = PB_IRR_ONE};
     pb_sketch_plan *half[2] = {pb_sketch_plan_alloc(1), pb_sketch_plan_alloc(1)};
     for (int i = 0; i <= 4000; i++) {
-        for (int k = 0; k < PB_N_SERIES; k++) series[k] = log_uniform(i);
-        for (int m = 0; m < PB_N_METRICS; m++) out.metric[m] = pb_metric_is_year(m) ? INFINITY : log_uniform(i);
+        every_cell(&out, log_uniform(i));
         pb_sketch_plan_observe(half[i % 2], &out);
     }
     pb_sketch_plan_merge(half[1], half[0]);
@@ -278,6 +300,45 @@ static void test_plan_focus(void **state)
     pb_acc_free(a);
     pb_sketch_plan_free(half[0]);
     pb_sketch_plan_free(half[1]);
+}
+
+/* Across zero: v_i = sign(i - 2000) 2^(-20 + |i - 2000| / 50), v_2000 = 0,
+ * increasing in i.  The median's ranks 1839 .. 2161 reach across zero, so
+ * both signs' windows reach ten octaves below the pilot's smallest
+ * magnitude (2^-19.98): 2^-30 .. 2^-16.  The data shrink the 99 values
+ * on either side of 0 by 2^-5, below anything the pilot saw: the median
+ * (0) and its interval (ranks 2000 -+ 62, magnitudes near 2^-23.8) stay
+ * fine, and the same bits as unfocused.  The 5 % quantile, rank 200 of
+ * the negatives' mirror: v_200 = -2^16, fine within 0.1 % when focused on
+ * it (the negative side's window 2^14 .. 2^18), coarse when not. */
+static double signed_pilot(int i) { return i == 2000 ? 0 : copysign(exp2(-20 + abs(i - 2000) / 50.0), i - 2000); }
+static double signed_data(int i) { return abs(i - 2000) < 100 ? ldexp(signed_pilot(i), -5) : signed_pilot(i); }
+
+static void test_plan_focus_across_zero(void **state)
+{
+    (void)state;
+    const double median[1] = {0.5}, both[2] = {0.05, 0.5};
+    pb_acc *a, *b, *c;
+    pb_summary *s = focused_summary(signed_pilot, signed_data, median, 1, median, 1, &a);
+    assert_int_equal(s->coarse_series + s->coarse_metrics, 0);
+    assert_close(s->series[PB_S_CAPEX].q[0], 0, 0);
+    assert_true(s->series[PB_S_CAPEX].q_lo[0] < -0x1p-25 && s->series[PB_S_CAPEX].q_hi[0] > 0x1p-25);
+    pb_summary *t = focused_summary(signed_pilot, signed_data, both, 2, both, 2, &b);
+    assert_int_equal(t->coarse_series + t->coarse_metrics, 0);
+    assert_close(t->series[PB_S_CAPEX].q[0], -0x1p16, 0x1p16 * 1e-3);
+    pb_summary *u = focused_summary(signed_pilot, signed_data, NULL, 0, both, 2, &c);
+    assert_same_quantiles(t, u);
+    pb_summary_free(s);
+    pb_summary_free(u);
+    pb_acc_free(a);
+    pb_acc_free(b);
+    pb_acc_free(c);
+    s = focused_summary(signed_pilot, signed_data, median, 1, both, 2, &a);
+    assert_true(s->coarse_series > 0);
+    assert_memory_equal(&s->series[PB_S_CAPEX].q[1], &t->series[PB_S_CAPEX].q[1], sizeof(double));
+    pb_summary_free(s);
+    pb_summary_free(t);
+    pb_acc_free(a);
 }
 
 /* The same scenario, seed and paths give bit-identical statistics and
@@ -325,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_case8_streaming),
         cmocka_unit_test(test_plan_coarse),
         cmocka_unit_test(test_plan_focus),
+        cmocka_unit_test(test_plan_focus_across_zero),
         cmocka_unit_test(test_threads_bit_identical),
     };
     return cmocka_run_group_tests_name("kernel", tests, NULL, NULL);

@@ -292,6 +292,13 @@ static void test_case7_irr(void **state)
     assert_int_equal(pb_irr(twelve, 2, ws, &rate), PB_IRR_NONE);
     assert_int_equal(pb_irr(cube, 4, ws, &rate), PB_IRR_ONE);
     assert_close(rate, 1, 1e-10);
+    /* 180 years: -100, then 10 a year.  At rho = -0.99 the NPV overflows
+     * (10 x 100^180); the root's cell is still found.  The root, by
+     * scipy.optimize.brentq to 1e-15: 0.09999999645744218. */
+    double long_flows[181] = {-100};
+    for (int t = 1; t <= 180; t++) long_flows[t] = 10;
+    assert_int_equal(pb_irr(long_flows, 181, ws, &rate), PB_IRR_ONE);
+    assert_close(rate, 0.09999999645744218, 1e-10);
     /* Several sign changes but one root in the scan: -100, 50, -10, 100
      * (Descartes allows three).  The root, by scipy.optimize.brentq to
      * 1e-14: 0.158622126100923; and NPV = 0 there. */

@@ -14,7 +14,7 @@
 #include "payback/run.h"
 #include "payback/stats.h"
 
-#define PB_VERSION "0.2.0"
+#define PB_VERSION "0.2.1"
 
 /* What a run was: the root attributes of the file. */
 typedef struct {
