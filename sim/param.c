@@ -216,8 +216,8 @@ void pb_pert_shape(const pb_param *p, double *alpha, double *beta)
 
 double pb_uniform53(gsl_rng *r)
 {
-    uint32_t a = (uint32_t)gsl_rng_get(r) >> 5, b = (uint32_t)gsl_rng_get(r) >> 6;
-    return ((double)a * 67108864.0 + (double)b + 0.5) / 9007199254740992.0;
+    const uint32_t x0 = (uint32_t)gsl_rng_get(r), x1 = (uint32_t)gsl_rng_get(r);
+    return pb_uniform53_of(x0, x1);
 }
 
 static double triangular_quantile(const double *v, double u)

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -152,6 +153,13 @@ void pb_param_prepare(pb_param *p);
 
 /* A uniform in (0, 1) with 53 random bits (two 32-bit outputs of r). */
 double pb_uniform53(gsl_rng *r);
+
+/* The same from the two outputs x0 and x1 themselves (the first two of a
+ * Philox block: pb_draw_path's regime draws, without the generator). */
+static inline double pb_uniform53_of(uint32_t x0, uint32_t x1)
+{
+    return ((double)(x0 >> 5) * 67108864.0 + (double)(x1 >> 6) + 0.5) / 9007199254740992.0;
+}
 
 /* One draw from the law, with GSL's samplers on r (Gaussian ziggurat for
  * normal and lognormal, gsl_ran_beta for PERT and beta, gsl_ran_gamma),
