@@ -98,6 +98,12 @@ typedef struct {
     double discounted_payback;           /* first year with the NPV so far >= 0, or +inf */
     uint64_t bought;                     /* generations bought so far, one bit each (PB_MAX_GENERATIONS <= 64) */
     uint64_t was_frontier;               /* generations that have been the frontier, one bit each */
+    /* Replacement cost less the opex handicap per bought generation, for
+     * frontier repl_f and the generations in repl_bought: it changes only
+     * when either does (step_fleet). */
+    int repl_f;
+    uint64_t repl_bought;
+    double repl[PB_MAX_GENERATIONS];
 } carry;
 
 /* One year's values. */
@@ -296,15 +302,20 @@ static inline void step_fleet(const pb_path_in *in, const path_consts *k, carry 
 {
     fleet_sum s = {0, in->phi_f * (c->F_prev + y->Cf), 0, 0, 0, 0, 0};
     double F = 0;
-    const double opex_f = in->gen_opex[y->f], cost_f = in->gen_cost[y->f], u_f = k->u[y->f];
+    const double u_f = k->u[y->f];
     /* Replacement cost less the opex handicap, for the generations that
-     * have been bought (a bit each in `bought`). */
-    double repl[PB_MAX_GENERATIONS];
+     * have been bought (a bit each in `bought`), against the frontier's. */
     c->bought |= 1ULL << y->f;
-    for (uint64_t m = c->bought; m; m &= m - 1) {
-        const int g = __builtin_ctzll(m);
-        repl[g] = cost_f - (in->gen_opex[g] - opex_f) / k->psi;
+    if (c->bought != c->repl_bought || y->f != c->repl_f) {
+        const double opex_f = in->gen_opex[y->f], cost_f = in->gen_cost[y->f];
+        for (uint64_t m = c->bought; m; m &= m - 1) {
+            const int g = __builtin_ctzll(m);
+            c->repl[g] = cost_f - (in->gen_opex[g] - opex_f) / k->psi;
+        }
+        c->repl_bought = c->bought;
+        c->repl_f = y->f;
     }
+    const double *repl = c->repl;
     for (int v = 0; v <= t; v++) {
         vintage *vn = &vin[v];
         /* Facilities: straight line over L_f, never stranded.  The last step
