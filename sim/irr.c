@@ -31,15 +31,32 @@ static double npv_at(double rho, void *p)
     return even + v * odd;
 }
 
+/* w(rho) = (1+rho)^(n-1) NPV(rho) = sum_tau N_tau (1+rho)^(n-1-tau), by
+ * Horner in 1+rho: the same sign and the same roots as the NPV for
+ * rho > -1, and finite where the NPV overflows toward rho = -0.99 over a
+ * long horizon (the flows times 100^tau; here (1+rho)^(n-1) <= 11^200).
+ * Used only where the NPV is not finite, so that other paths keep their
+ * bits. */
+static double scaled_npv_at(double rho, void *p)
+{
+    const npv_args *a = p;
+    const double x = 1.0 + rho;
+    double w = a->N[0];
+    for (int k = 1; k < a->n; k++) w = w * x + a->N[k];
+    return w;
+}
+
 static int sign_of(double x) { return (x > 0) - (x < 0); }
 
-/* Brent on [lo, hi] in rho until the bracket is narrower than 1e-10;
- * f_lo and f_hi are the NPV at its ends. */
-static double brent(irr_ws *ws, npv_args *a, double lo, double hi, double f_lo, double f_hi)
+/* The NPV's sign at rho, given its value f there (w's sign where f is
+ * not finite). */
+static int npv_sign(double f, double rho, npv_args *a) { return sign_of(isfinite(f) ? f : scaled_npv_at(rho, a)); }
+
+/* GSL's Brent on fn over [lo, hi] until the bracket is narrower than
+ * 1e-10; NaN if it fails (fn not finite, or no sign change). */
+static double brent_on(irr_ws *ws, double (*fn)(double, void *), npv_args *a, double lo, double hi)
 {
-    gsl_function f = {npv_at, a};
-    if (f_lo == 0) return lo;
-    if (f_hi == 0) return hi;
+    gsl_function f = {fn, a};
     if (gsl_root_fsolver_set(ws->solver, &f, lo, hi) != GSL_SUCCESS) return NAN;
     for (int it = 0; it < 200; it++) {
         if (gsl_root_fsolver_iterate(ws->solver) != GSL_SUCCESS) return NAN;
@@ -47,6 +64,16 @@ static double brent(irr_ws *ws, npv_args *a, double lo, double hi, double f_lo, 
         if (gsl_root_test_interval(a_lo, a_hi, 1e-10, 0) == GSL_SUCCESS) return gsl_root_fsolver_root(ws->solver);
     }
     return gsl_root_fsolver_root(ws->solver);
+}
+
+/* The root in [lo, hi], where the NPV is f_lo and f_hi: Brent on the NPV,
+ * or on w where the NPV is not finite at an end or on the way. */
+static double brent(irr_ws *ws, npv_args *a, double lo, double hi, double f_lo, double f_hi)
+{
+    if (f_lo == 0) return lo;
+    if (f_hi == 0) return hi;
+    const double r = isfinite(f_lo) && isfinite(f_hi) ? brent_on(ws, npv_at, a, lo, hi) : NAN;
+    return isnan(r) ? brent_on(ws, scaled_npv_at, a, lo, hi) : r;
 }
 
 
@@ -101,16 +128,13 @@ pb_irr_kind irr_solve(const double *N, int n, irr_ws *ws, double *rate)
          * steps on the baseline; from the whole range it took 17. */
         int i0 = 0, i1 = G - 1;
         double f0 = npv_at(grid_rho[i0], &a), f1 = npv_at(grid_rho[i1], &a);
-        const int s0 = sign_of(f0), s1 = sign_of(f1);
+        const int s0 = npv_sign(f0, grid_rho[i0], &a), s1 = npv_sign(f1, grid_rho[i1], &a);
         if (s0 != 0 && s1 != 0 && s0 == s1) return PB_IRR_NONE;
         while (s0 != 0 && s1 != 0 && i1 - i0 > 1) {
             const int mid = (i0 + i1) / 2;
             const double fm = npv_at(grid_rho[mid], &a);
-            /* A zero at mid: Brent returns it.  NaN (inf - inf: the flows
-             * times (1+rho)^-tau overflow both ways) only happens toward
-             * rho = -0.99, left of the root. */
-            if (isnan(fm) || sign_of(fm) == s0) i0 = mid, f0 = fm;
-            else i1 = mid, f1 = fm;
+            if (npv_sign(fm, grid_rho[mid], &a) == s0) i0 = mid, f0 = fm;
+            else i1 = mid, f1 = fm; /* a zero at mid: Brent returns it */
         }
         *rate = brent(ws, &a, grid_rho[i0], grid_rho[i1], f0, f1);
         return isfinite(*rate) ? PB_IRR_ONE : PB_IRR_NONE;
@@ -120,6 +144,8 @@ pb_irr_kind irr_solve(const double *N, int n, irr_ws *ws, double *rate)
      * point as npv_at, so the same signs). */
     double *f = ws->f;
     npv_grid(N, n, grid_v, G, f);
+    for (int j = 0; j < G; j++)
+        if (!isfinite(f[j])) f[j] = scaled_npv_at(grid_rho[j], &a); /* its sign is the NPV's */
     int roots = 0, prev_sign = 0;
     double prev_rho = grid_rho[0], lo = 0, hi = 0;
     for (int j = 0; j < G && roots < 2; j++) {
