@@ -30,7 +30,8 @@ void pb_qtable_fill(pb_qtable *t, int n_tables, int threads)
     /* Every node on its own (an iterative inverse CDF, about a microsecond):
      * the same value on any thread, so the nodes of all tables are one
      * loop, split between the threads. */
-    const long per = (long)(2 * PB_QTABLE_Y * PB_QTABLE_PER_UNIT) + 3, total = per * n_tables;
+    if (n_tables <= 0) return;
+    const long per = (long)t[0].n + 3, total = per * n_tables; /* every table has the same nodes (pb_qtable_init) */
 #pragma omp parallel for num_threads(threads > 1 ? threads : 1) schedule(static) default(none) shared(t, total, per)
     for (long i = 0; i < total; i++) {
         pb_qtable *q = &t[i / per];

@@ -185,22 +185,44 @@ static void focus_level(const pb_sketch_plan *p, int k, int a, int b, int64_t r0
     }
 }
 
-/* Cell k's counts by class into count (zero outside [*c0, *c1], the
- * classes the cell's octave ranges allow); returns their total. */
-static int64_t cell_counts(const pb_sketch_plan *p, int k, uint32_t *count, int *c0, int *c1)
+/* Cells are counted FOCUS_BLOCK at a time, so that each row is read a
+ * cache line at a time (one cell per row strided through the rows took
+ * 0.1 s at 200 years). */
+#define FOCUS_BLOCK 64
+
+/* Counts by class of cells k0 .. k0 + nk - 1 into count[j * PLAN_CLASSES
+ * ..] (valid in [c0[j], c1[j]], the classes the cell's octave ranges
+ * allow), and their totals n[j]. */
+static void block_counts(const pb_sketch_plan *p, int k0, int nk, uint32_t *count, int *c0, int *c1, int64_t *n)
 {
-    *c0 = p->hi[2 * k] >= 0 ? ZERO_CLASS - 1 - p->hi[2 * k] : ZERO_CLASS;
-    *c1 = p->hi[2 * k + 1] >= 0 ? ZERO_CLASS + 1 + p->hi[2 * k + 1] : ZERO_CLASS;
-    memset(count + *c0, 0, (size_t)(*c1 - *c0 + 1) * sizeof *count);
-    int64_t n = 0;
-    for (int64_t i = 0; i < p->n_rows; i++) {
-        const uint16_t c = p->row[(size_t)i * (size_t)p->n_cells + (size_t)k];
-        if (c != NO_CLASS) {
-            count[c]++;
-            n++;
-        }
+    for (int j = 0; j < nk; j++) {
+        const int k = k0 + j;
+        c0[j] = p->hi[2 * k] >= 0 ? ZERO_CLASS - 1 - p->hi[2 * k] : ZERO_CLASS;
+        c1[j] = p->hi[2 * k + 1] >= 0 ? ZERO_CLASS + 1 + p->hi[2 * k + 1] : ZERO_CLASS;
+        memset(count + (size_t)j * PLAN_CLASSES + c0[j], 0, (size_t)(c1[j] - c0[j] + 1) * sizeof *count);
+        n[j] = 0;
     }
-    return n;
+    for (int64_t i = 0; i < p->n_rows; i++) {
+        const uint16_t *row = p->row + (size_t)i * (size_t)p->n_cells + (size_t)k0;
+        for (int j = 0; j < nk; j++)
+            if (row[j] != NO_CLASS) {
+                count[(size_t)j * PLAN_CLASSES + row[j]]++;
+                n[j]++;
+            }
+    }
+}
+
+/* Cell k's windows from its counts (count, from class c0; n in all). */
+static void focus_cell(pb_sketch_plan *p, int k, const uint32_t *count, int c0, int64_t n, int n_levels, const double *levels)
+{
+    int32_t *wlo = p->wlo + 2 * k, *whi = p->whi + 2 * k;
+    wlo[0] = wlo[1] = INT32_MAX;
+    whi[0] = whi[1] = -1;
+    for (int i = 0; i < n_levels && n > 0; i++) {
+        const double q = levels[i], h = q * (double)(n - 1), d = FOCUS_Z * sqrt((double)n * q * (1 - q)) + 2;
+        const int64_t r0 = h - d <= 0 ? 0 : (int64_t)floor(h - d), r1 = h + d >= (double)(n - 1) ? n - 1 : (int64_t)ceil(h + d);
+        focus_level(p, k, class_of_rank(count, c0, r0), class_of_rank(count, c0, r1), r0, r1, n, wlo, whi);
+    }
 }
 
 bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels)
@@ -208,24 +230,19 @@ bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels)
     unfocus(p);
     p->wlo = malloc(2 * (size_t)p->n_cells * sizeof *p->wlo);
     p->whi = malloc(2 * (size_t)p->n_cells * sizeof *p->whi);
-    uint32_t *count = malloc(PLAN_CLASSES * sizeof *count);
+    uint32_t *count = malloc((size_t)FOCUS_BLOCK * PLAN_CLASSES * sizeof *count);
     if (!p->wlo || !p->whi || !count || p->failed) {
         unfocus(p);
         free(count);
         pb_raise(PB_ENOMEM, NULL, "out of memory for the sketch plan");
         return false;
     }
-    for (int k = 0; k < p->n_cells; k++) {
-        int c0, c1;
-        const int64_t n = cell_counts(p, k, count, &c0, &c1);
-        int32_t *wlo = p->wlo + 2 * k, *whi = p->whi + 2 * k;
-        wlo[0] = wlo[1] = INT32_MAX;
-        whi[0] = whi[1] = -1;
-        for (int i = 0; i < n_levels && n > 0; i++) {
-            const double q = levels[i], h = q * (double)(n - 1), d = FOCUS_Z * sqrt((double)n * q * (1 - q)) + 2;
-            const int64_t r0 = h - d <= 0 ? 0 : (int64_t)floor(h - d), r1 = h + d >= (double)(n - 1) ? n - 1 : (int64_t)ceil(h + d);
-            focus_level(p, k, class_of_rank(count, c0, r0), class_of_rank(count, c0, r1), r0, r1, n, wlo, whi);
-        }
+    for (int k0 = 0; k0 < p->n_cells; k0 += FOCUS_BLOCK) {
+        const int nk = p->n_cells - k0 < FOCUS_BLOCK ? p->n_cells - k0 : FOCUS_BLOCK;
+        int c0[FOCUS_BLOCK], c1[FOCUS_BLOCK];
+        int64_t n[FOCUS_BLOCK];
+        block_counts(p, k0, nk, count, c0, c1, n);
+        for (int j = 0; j < nk; j++) focus_cell(p, k0 + j, count + (size_t)j * PLAN_CLASSES, c0[j], n[j], n_levels, levels);
     }
     free(count);
     return true;
