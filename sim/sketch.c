@@ -30,6 +30,7 @@ struct pb_sketch_plan {
     uint16_t *row;      /* [n_rows][n_cells]: the class of each pilot value */
     int64_t n_rows, cap_rows;
     bool failed;        /* a row could not be stored: out of memory (pb_sketch_plan_focus reports it) */
+    bool dropped;       /* focused, and the rows freed: only the windows are left */
     int32_t *wlo, *whi; /* [n_cells][2]: focused windows (octaves, margins included), or NULL */
 };
 
@@ -116,6 +117,7 @@ void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from)
         if (from->hi[i] > into->hi[i]) into->hi[i] = from->hi[i];
     }
     into->failed |= from->failed;
+    into->dropped |= from->dropped; /* a focused plan has no rows left to merge: its focus fails */
     unfocus(into); /* the windows are those of the merged rows: focus again */
     if (from->n_rows && plan_reserve(into, from->n_rows)) {
         memcpy(into->row + (size_t)into->n_rows * (size_t)into->n_cells, from->row,
@@ -227,6 +229,10 @@ static void focus_cell(pb_sketch_plan *p, int k, const uint32_t *count, int c0, 
 
 bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels)
 {
+    if (p->dropped) {
+        pb_raise(PB_EINTERNAL, NULL, "a sketch plan is focused once, after its last merge");
+        return false;
+    }
     unfocus(p);
     p->wlo = malloc(2 * (size_t)p->n_cells * sizeof *p->wlo);
     p->whi = malloc(2 * (size_t)p->n_cells * sizeof *p->whi);
@@ -245,6 +251,12 @@ bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels)
         for (int j = 0; j < nk; j++) focus_cell(p, k0 + j, count + (size_t)j * PLAN_CLASSES, c0[j], n[j], n_levels, levels);
     }
     free(count);
+    /* The run needs only the windows now (3.3 MB of rows on the baseline,
+     * 36 MB at 200 years, kept otherwise for the whole run). */
+    free(p->row);
+    p->row = NULL;
+    p->n_rows = p->cap_rows = 0;
+    p->dropped = true;
     return true;
 }
 

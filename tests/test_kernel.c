@@ -296,6 +296,16 @@ static void test_plan_focus(void **state)
     assert_true(pb_sketch_plan_focus(half[1], 1, median));
     pb_acc *m = pb_acc_alloc(2025, 1, 8192, half[1]);
     assert_int_equal(pb_acc_plan_differs(a, m), -1);
+    /* Focusing freed the pilot's paths: a second focus is refused, and so
+     * is the focus of a plan a focused one was merged into. */
+    pb_errors_mute(true);
+    assert_false(pb_sketch_plan_focus(half[1], 1, median));
+    pb_sketch_plan *other = pb_sketch_plan_alloc(1);
+    pb_sketch_plan_observe(other, &out);
+    pb_sketch_plan_merge(other, half[1]);
+    assert_false(pb_sketch_plan_focus(other, 1, median));
+    pb_errors_mute(false);
+    pb_sketch_plan_free(other);
     pb_acc_free(m);
     pb_acc_free(a);
     pb_sketch_plan_free(half[0]);

@@ -119,10 +119,11 @@ void pb_sketch_plan_merge(pb_sketch_plan *into, const pb_sketch_plan *from);
 /* Narrows the windows to the octaves where the quantiles at `levels`
  * [n_levels] (and their order-statistic intervals) will fall, as the
  * pilot's ranks predict, with margins (sketch.c); a quantile outside is
- * counted coarse and flagged.  Call once the pilot is merged; without it,
- * the windows cover every octave the pilot saw, widened.  False (after
- * pb_raise; p is then unfocused) when out of memory, now or when a path
- * was observed. */
+ * counted coarse and flagged.  Call once, after the last merge: it frees
+ * the pilot's paths.  Without it, the windows cover every octave the pilot
+ * saw, widened.  False (after pb_raise; p is then unfocused) when out of
+ * memory, now or when a path was observed, or when p (or a plan merged
+ * into it) was focused before. */
 bool pb_sketch_plan_focus(pb_sketch_plan *p, int n_levels, const double *levels);
 
 /* block_paths: the most paths between two pb_acc_flush calls (a block).
