@@ -299,17 +299,13 @@ void pb_draw_path(const pb_sampler *s, uint64_t seed, uint64_t path, gsl_rng *r,
     if (!s->draw_shocks) memset(in->eps, 0, (size_t)s->sc->n_years * sizeof in->eps[0]);
     for (int i = 0; i < ns; i++) {
         const draw_step *d = &s->step[i];
-        if (d->kind == STEP_REGIME) { /* two outputs of the block: no generator needed */
-            in->u_regime[d->index] = pb_uniform53_of(c0[i], c1[i]);
-            continue;
-        }
         const uint32_t b[4] = {c0[i], c1[i], c2[i], c3[i]};
-        pb_rng_start_at(r, seed, path, d->stream, d->year, b);
+        if (d->kind != STEP_REGIME) pb_rng_start_at(r, seed, path, d->stream, d->year, b);
         switch (d->kind) {
         case STEP_PARAM: vals[d->index] = pb_slot_sample(s, d->index, r); break;
         case STEP_COPULA: z[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0); break;
         case STEP_SHOCK: in->eps[d->index] = gsl_ran_gaussian_ziggurat(r, 1.0); break;
-        case STEP_REGIME: break; /* above */
+        case STEP_REGIME: in->u_regime[d->index] = pb_uniform53_of(b[0], b[1]); break; /* the block itself: no generator */
         }
     }
     /* Gaussian copula: the members' independent normals correlated by L,
