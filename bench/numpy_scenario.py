@@ -202,6 +202,25 @@ def round_year(x):
 # --------------------------------------------------------------------------
 # One batch of paths: parameter values (P,) or (P, H), then the model
 
+# The revenue process's parameters: (key in its scenario block, attribute).
+PROCESS_KEYS = {
+    "growth": [("initial", "g_init"), ("long_run", "g_bar"), ("persistence", "phi"), ("volatility", "sigma")],
+    "logistic": [("market", "market"), ("speed", "speed"), ("midpoint", "midpoint"),
+                 ("persistence", "phi"), ("volatility", "sigma")],
+}
+
+# The attribute a correlated parameter's dotted path sets (capex.committed.Y
+# aside), the process's from PROCESS_KEYS.
+CORRELATED_ATTRS = dict(
+    {"finance.discount_rate": "r", "finance.infra_share": "s_i", "capex.compute_share": "s_c",
+     "gpu.physical_life": "L_p", "gpu.accounting_life": "L_a", "gpu.facility_life": "L_f",
+     "opex.facility_rate": "phi_f", "revenue.base": "base",
+     "required.bain.capex_ratio": "kappa", "required.jpmorgan.return": "r_j",
+     "required.jpmorgan.margin": "mu", "required.sequoia.gpu_share": "s_gpu",
+     "required.sequoia.gross_margin": "gm"},
+    **{"revenue.%s.%s" % (proc, key): attr for proc, keys in PROCESS_KEYS.items() for key, attr in keys})
+
+
 class Params:
     """Every parameter of the model as arrays over P paths."""
 
@@ -253,19 +272,10 @@ class Params:
         self.phi_f = par(sc["phi_f"], "opex.facility_rate")
         self.process = sc["process"]
         if self.process == "growth":
-            gr = sc["growth"]
             self.base = par(sc["base"], "revenue.base")
-            self.g_init = par(gr["initial"], "revenue.growth.initial")
-            self.g_bar = par(gr["long_run"], "revenue.growth.long_run")
-            self.phi = par(gr["persistence"], "revenue.growth.persistence")
-            self.sigma = par(gr["volatility"], "revenue.growth.volatility")
-        else:
-            lg = sc["logistic"]
-            self.market = par(lg["market"], "revenue.logistic.market")
-            self.speed = par(lg["speed"], "revenue.logistic.speed")
-            self.midpoint = par(lg["midpoint"], "revenue.logistic.midpoint")
-            self.phi = par(lg["persistence"], "revenue.logistic.persistence")
-            self.sigma = par(lg["volatility"], "revenue.logistic.volatility")
+        block = sc[self.process]
+        for key, attr in PROCESS_KEYS[self.process]:
+            setattr(self, attr, par(block[key], "revenue.%s.%s" % (self.process, key)))
         reg = sc["regime"]
         self.regime = reg is not None and not det
         self.observed = [sc["observed"][y] for y in sorted(sc["observed"])]
@@ -316,15 +326,7 @@ class Params:
         if path.startswith("capex.committed."):
             self.committed[int(path.rsplit(".", 1)[1]) - self.start] = v
             return
-        attr = {"finance.discount_rate": "r", "finance.infra_share": "s_i", "capex.compute_share": "s_c",
-                "gpu.physical_life": "L_p", "gpu.accounting_life": "L_a", "gpu.facility_life": "L_f",
-                "opex.facility_rate": "phi_f", "revenue.base": "base", "revenue.growth.initial": "g_init",
-                "revenue.growth.long_run": "g_bar", "revenue.growth.persistence": "phi",
-                "revenue.growth.volatility": "sigma", "revenue.logistic.market": "market",
-                "revenue.logistic.speed": "speed", "revenue.logistic.midpoint": "midpoint",
-                "required.bain.capex_ratio": "kappa", "required.jpmorgan.return": "r_j",
-                "required.jpmorgan.margin": "mu", "required.sequoia.gpu_share": "s_gpu",
-                "required.sequoia.gross_margin": "gm"}.get(path)
+        attr = CORRELATED_ATTRS.get(path)
         if attr is None:
             raise NotImplementedError("correlation on " + path + " is not mirrored in numpy_model.py")
         setattr(self, attr, v)
