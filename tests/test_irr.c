@@ -72,7 +72,10 @@ static void test_case7_irr(void **state)
  * toward rho = -0.99 the NPV overflows to inf or to inf - inf = NaN, and
  * the IRR must still be the one root of (1+rho)^(n-1) NPV(rho) on the
  * range, found here by 200 halvings of that polynomial in long double
- * (a reference written apart from irr.c), or none when it has none.
+ * (a reference written apart from irr.c).  Every case has that root, and
+ * the test checks it: at rho = -0.99 (1 + rho = 0.01) w takes the last
+ * flow's sign (the rest add at most 1.1 / 0.1 x 0.01 / 0.99 = 0.11 of it),
+ * and at rho = 10 (11) the first flows', weighted by 11^(n-1-tau).
  * 20,000 cases from a fixed xorshift stream.  (On 300,000 such cases
  * from another generator, payback 0.2.0 got 232,337 wrong, mostly "none"
  * for a root; the cell halving before w, 1,297.) */
@@ -97,26 +100,21 @@ static void test_irr_long_horizons(void **state)
     pb_path_ws *ws = pb_path_ws_alloc(200);
     uint64_t seed = 20251203;
     double N[201];
-    int wrong = 0, ones = 0;
+    int wrong = 0;
     for (int it = 0; it < 20000; it++) {
         const int n = 141 + (int)(61 * xorshift01(&seed)), k = 1 + (int)((n - 1) * xorshift01(&seed));
         const double scale = pow(10, (int)(7 * xorshift01(&seed)) - 1), sign = xorshift01(&seed) < 0.5 ? 1 : -1;
         for (int t = 0; t < n; t++) N[t] = sign * (t < k ? -1 : 1) * scale * (0.1 + xorshift01(&seed));
         double lo = -0.99, hi = 10, wl = scaled_ref(N, n, lo), rate;
         const pb_irr_kind kind = pb_irr(N, n, ws, &rate);
-        if ((wl > 0) == (scaled_ref(N, n, hi) > 0)) {
-            wrong += kind != PB_IRR_NONE;
-            continue;
-        }
+        assert_true((wl > 0) != (scaled_ref(N, n, hi) > 0));
         for (int i = 0; i < 200; i++) {
             const double m = 0.5 * (lo + hi), wm = scaled_ref(N, n, m);
             if ((wm > 0) == (wl > 0)) lo = m, wl = wm;
             else hi = m;
         }
-        ones++;
         wrong += kind != PB_IRR_ONE || !(fabs(rate - lo) <= 2e-10);
     }
-    assert_true(ones > 15000);
     assert_int_equal(wrong, 0);
     pb_path_ws_free(ws);
 }
